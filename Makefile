@@ -1,0 +1,51 @@
+# airflow-api-kit: `make help` lists the targets. Settings: environment variables or a .env file
+# (copy .env.example); `make up AIRFLOW=2` picks the webinar's Airflow 2.11.
+-include .env
+export
+
+AIRFLOW ?= 3
+SHELL := /bin/bash
+PY := .venv/bin/python
+
+ifeq ($(AIRFLOW),2)
+STACK_DEPS := .venv/.kit-lock .venv-airflow2/.kit-lock
+else
+STACK_DEPS := .venv/.kit-lock
+endif
+
+.DEFAULT_GOAL := help
+.PHONY: help up airflow down status test lock install
+
+help: ## List the targets
+	@echo "airflow-api-kit: learn the Airflow REST API against a local Airflow (admin:admin)."
+	@echo
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@echo
+	@echo "  AIRFLOW=2 with up/airflow/down picks Airflow 2.11 (the webinar's /api/v1); settings: .env.example"
+
+up: airflow ## Start Airflow, then JupyterLab on notebooks/ (Ctrl-C stops JupyterLab; make down stops all)
+	@$(PY) -m apikit.jupyter
+
+airflow: $(STACK_DEPS) ## Start Airflow only (for Postman or curl); returns once it is healthy
+	@$(PY) -m apikit.stack start
+
+down: ## Stop everything the kit started (Airflow 3 and 2, JupyterLab)
+	@if [ -x $(PY) ]; then $(PY) -m apikit.jupyter stop; $(PY) -m apikit.stack stop --all; \
+	 else echo "Nothing to stop: the kit is not installed."; fi
+
+status: ## Show what is running
+	@$(PY) -m apikit.stack status
+
+test: .venv/.kit-lock ## Run the whole test suite on its own isolated Airflow (never touches yours)
+	@$(PY) -m pytest
+
+install: $(STACK_DEPS) ## Install the Python environment(s) from the lock files (make up does this)
+
+lock: ## Re-resolve the lock files after editing requirements/*.in
+	uv pip compile -q --universal -p 3.11 requirements/airflow3.in -o requirements/airflow3.lock
+
+.venv/.kit-lock: requirements/airflow3.lock
+	@scripts/bootstrap.sh requirements/airflow3.lock .venv
+
+.venv-airflow2/.kit-lock: requirements/airflow2.lock
+	@scripts/bootstrap.sh requirements/airflow2.lock .venv-airflow2

@@ -1,0 +1,6 @@
+"""airflow-api-kit's helper: `from apikit import connect`."""
+from apikit.client import (Airflow, AirflowAPIError, AirflowAuthError, AirflowError,
+                           AirflowNotRunning, connect)
+
+__all__ = ["Airflow", "AirflowAPIError", "AirflowAuthError", "AirflowError", "AirflowNotRunning",
+           "connect"]

@@ -1,0 +1,271 @@
+"""A small client for the Airflow REST API, for the notebooks and tests.
+
+It does only what would distract a learner: finds the server, its version and API prefix, signs in,
+turns errors into messages that say what to do, and shows list responses as tables. The calls
+themselves stay in the notebooks: `af.get("/dags")`, `af.post("/dags/x/dagRuns", json={...})`.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+from typing import Any
+
+import requests
+
+FINISHED = ("success", "failed")
+
+
+class AirflowError(RuntimeError):
+    """A problem a user can fix; the message says how."""
+
+
+class AirflowNotRunning(AirflowError):
+    pass
+
+
+class AirflowAuthError(AirflowError):
+    pass
+
+
+class AirflowAPIError(AirflowError):
+    """The API answered with an error status; `status` and `detail` are Airflow's own."""
+
+    def __init__(self, method: str, path: str, status: int, detail: Any):
+        self.method, self.path, self.status, self.detail = method, path, status, detail
+        super().__init__(f"{method} {path} -> {status}: {format_detail(detail)}")
+
+
+def format_detail(detail: Any) -> str:
+    """Airflow's error detail in one readable line (3.x validation errors are a list of dicts)."""
+    if isinstance(detail, list):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in d.get('loc', []) if p != 'body') or 'body'}: {d.get('msg')}"
+            if isinstance(d, dict) else str(d) for d in detail)
+    return str(detail)
+
+
+class Airflow:
+    """A connection to one Airflow: `version`, `api` (the prefix), `auth` (how it signs in)."""
+
+    def __init__(self, url: str | None = None, username: str | None = None,
+                 password: str | None = None, token: str | None = None, timeout: float = 30,
+                 verbose: bool = True):
+        self.url = (url or os.environ.get("AIRFLOW_URL") or local_url()).rstrip("/")
+        for suffix in ("/api/v1", "/api/v2"):  # a URL copied with the API prefix still works
+            if self.url.endswith(suffix):
+                self.url = self.url[: -len(suffix)]
+        self.username = username or os.environ.get("AIRFLOW_USERNAME") or "admin"
+        self._password = password or os.environ.get("AIRFLOW_PASSWORD") or "admin"
+        self._static_token = token or os.environ.get("AIRFLOW_TOKEN") or None
+        self.timeout, self.verbose = timeout, verbose
+        self.session = requests.Session()
+        self._token_expires = 0.0
+        self.version = self._discover_version()
+        self.major = int(self.version.split(".")[0])
+        self.api = "/api/v2" if self.major >= 3 else "/api/v1"
+        self.auth = self._sign_in()
+
+    def __repr__(self) -> str:
+        return f"<Airflow {self.version} at {self.url}{self.api}, auth: {self.auth}>"
+
+    # --- connecting ----------------------------------------------------------------------------
+    def _discover_version(self) -> str:
+        for path in ("/api/v2/version", "/api/v1/version"):
+            try:
+                r = self.session.get(self.url + path, timeout=self.timeout)
+            except requests.ConnectionError:
+                raise AirflowNotRunning(
+                    f"No Airflow answers at {self.url}. Start it with `make airflow` (or `make up`), "
+                    f"or set AIRFLOW_URL to where your Airflow runs.") from None
+            except requests.RequestException as exc:
+                raise AirflowNotRunning(f"{self.url} did not answer ({exc}). Is Airflow running?") from None
+            if r.status_code == 401 and path.endswith("v1"):
+                # Airflow 2 can require auth even for /version: try the credentials we have.
+                r = self.session.get(self.url + path, timeout=self.timeout, **self._auth_kwargs(2))
+            if r.ok:
+                try:
+                    return r.json()["version"]
+                except (ValueError, KeyError, TypeError):
+                    break
+        raise AirflowError(
+            f"{self.url} answers, but it is not the Airflow API (no /api/v2/version or "
+            f"/api/v1/version). Check AIRFLOW_URL: it should be the address of the Airflow UI.")
+
+    def _auth_kwargs(self, major: int) -> dict:
+        if self._static_token:
+            return {"headers": {"Authorization": f"Bearer {self._static_token}"}}
+        return {"auth": (self.username, self._password)} if major < 3 else {}
+
+    def _sign_in(self) -> str:
+        """Choose how to authenticate, and check that it works."""
+        probe = f"{self.api}/dags"
+        if self._static_token:
+            self.session.headers["Authorization"] = f"Bearer {self._static_token}"
+            self._check(probe, "the token in AIRFLOW_TOKEN was refused: it may have expired, or belong "
+                               "to another deployment. Create a new one, or unset AIRFLOW_TOKEN.")
+            return "token (AIRFLOW_TOKEN)"
+        r = self.session.get(self.url + probe, params={"limit": 1}, timeout=self.timeout)
+        if r.ok:
+            return "none (this Airflow has auth off: everyone is admin)"
+        if self.major < 3:
+            self.session.auth = (self.username, self._password)
+            self._check(probe, f"Airflow {self.version} refused Basic auth for user "
+                               f"{self.username!r}: check AIRFLOW_USERNAME / AIRFLOW_PASSWORD (the kit's "
+                               f"stack uses admin:admin), and that [api] auth_backends includes "
+                               f"airflow.api.auth.backend.basic_auth.")
+            return f"basic ({self.username})"
+        self._fetch_token()
+        return f"JWT from POST /auth/token ({self.username})"
+
+    def _check(self, path: str, message: str) -> None:
+        r = self.session.get(self.url + path, params={"limit": 1}, timeout=self.timeout)
+        if r.status_code in (401, 403):
+            raise AirflowAuthError(message)
+
+    def _fetch_token(self) -> None:
+        r = self.session.post(f"{self.url}/auth/token", timeout=self.timeout,
+                              json={"username": self.username, "password": self._password})
+        if r.status_code in (401, 403):
+            raise AirflowAuthError(
+                f"Airflow {self.version} refused user {self.username!r} with that password "
+                f"(POST /auth/token -> {r.status_code}). Check AIRFLOW_USERNAME and AIRFLOW_PASSWORD; "
+                f"the kit's stack uses admin:admin.")
+        if r.status_code not in (200, 201):
+            raise AirflowAPIError("POST", "/auth/token", r.status_code, error_detail(r))
+        token = r.json()["access_token"]
+        self.session.headers["Authorization"] = f"Bearer {token}"
+        self._token_expires = token_expiry(token)
+
+    # --- calling -------------------------------------------------------------------------------
+    def path(self, path: str) -> str:
+        """`/dags` -> `/api/v2/dags`; a path that names its API version is kept as it is."""
+        return path if path.startswith(("/api/", "/auth/")) else f"{self.api}/{path.lstrip('/')}"
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        """Send one call; return the response, or raise AirflowAPIError with Airflow's detail."""
+        full = self.path(path)
+        renewable = self.auth.startswith("JWT")
+        if renewable and 0 < self._token_expires < time.time() + 60:  # about to expire
+            self._fetch_token()
+        kwargs.setdefault("timeout", self.timeout)
+        try:
+            r = self.session.request(method, self.url + full, **kwargs)
+            if renewable and token_refused(r):  # expired or revoked: sign in again, once
+                self._fetch_token()
+                r = self.session.request(method, self.url + full, **kwargs)
+        except requests.ConnectionError:
+            raise AirflowNotRunning(
+                f"{method} {full}: Airflow at {self.url} stopped answering. Is it still running? "
+                f"`make status` tells; `make airflow` starts it again.") from None
+        if self.verbose:
+            print(f"{method} {full} -> {r.status_code}")
+        if r.status_code == 404 and full.startswith("/api/v1") and self.major >= 3:
+            raise AirflowAPIError(method, full, 404, f"Airflow {self.version} has no /api/v1 (removed "
+                                  f"in Airflow 3): use {full.replace('/api/v1', '/api/v2', 1)}")
+        if r.status_code >= 400:
+            raise AirflowAPIError(method, full, r.status_code, error_detail(r))
+        return r
+
+    def call(self, method: str, path: str, **kwargs) -> Any:
+        r = self.request(method, path, **kwargs)
+        if not r.content:
+            return None
+        return r.json() if "json" in r.headers.get("content-type", "") else r.text
+
+    def get(self, path: str, **params) -> Any:
+        return self.call("GET", path, params=params or None)
+
+    def post(self, path: str, json: Any = None, **kwargs) -> Any:
+        return self.call("POST", path, json=json, **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs) -> Any:
+        return self.call("PATCH", path, json=json, **kwargs)
+
+    def delete(self, path: str, **kwargs) -> Any:
+        return self.call("DELETE", path, **kwargs)
+
+    # --- showing -------------------------------------------------------------------------------
+    def items(self, path: str, key: str | None = None, page_size: int = 100, **params) -> list[dict]:
+        """Every item of a list endpoint, following its pages (`limit` and `offset`)."""
+        found: list[dict] = []
+        while True:
+            page = self.get(path, limit=page_size, offset=len(found), **params)
+            key = key or next(k for k, v in page.items() if isinstance(v, list))
+            found.extend(page[key])
+            if not page[key] or len(found) >= page.get("total_entries", len(found)):
+                return found
+
+    def table(self, path: str, columns: list[str] | None = None, key: str | None = None, **params):
+        """A list endpoint as a pandas DataFrame, all pages, optionally only some columns."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.items(path, key=key, **params))
+        if columns:
+            frame = frame.reindex(columns=columns)
+        return frame
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 180, progress: bool = True) -> dict:
+        """Poll a DAG run until it has finished; show finished tasks on a progress bar."""
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+            bar = tqdm(desc=f"{dag_id} {run_id}", unit="task")
+        quiet, self.verbose = self.verbose, False
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                run = self.get(f"/dags/{dag_id}/dagRuns/{run_id}")
+                if bar is not None:
+                    tis = self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
+                    bar.total = len(tis)
+                    bar.n = sum(ti["state"] in ("success", "failed", "upstream_failed", "skipped")
+                                for ti in tis)
+                    bar.set_postfix_str(run["state"])
+                if run["state"] in FINISHED:
+                    return run
+                if time.monotonic() > deadline:
+                    raise AirflowError(f"{dag_id} run {run_id} is still {run['state']} after "
+                                       f"{timeout:.0f} s: look at it in the UI, {self.url}")
+                time.sleep(0.5)
+        finally:
+            self.verbose = quiet
+            if bar is not None:
+                bar.close()
+
+
+def local_url() -> str:
+    """The kit's local stack: AIRFLOW=3 (default) on AIRFLOW_PORT, AIRFLOW=2 on AIRFLOW2_PORT."""
+    if os.environ.get("AIRFLOW") == "2":
+        return f"http://127.0.0.1:{os.environ.get('AIRFLOW2_PORT') or 8082}"
+    return f"http://127.0.0.1:{os.environ.get('AIRFLOW_PORT') or 8080}"
+
+
+def error_detail(r: requests.Response) -> Any:
+    try:
+        body = r.json()
+    except ValueError:
+        return r.text[:300] or r.reason
+    return body.get("detail", body) if isinstance(body, dict) else body
+
+
+def token_refused(r: requests.Response) -> bool:
+    """401, or Airflow 3's 403 "Invalid JWT token" for an expired or tampered token."""
+    return r.status_code == 401 or (r.status_code == 403 and "token" in str(error_detail(r)).lower())
+
+
+def token_expiry(token: str) -> float:
+    """The `exp` of a JWT (seconds since the epoch), read without verifying it; 0 if unknown."""
+    try:
+        payload = token.split(".")[1]
+        return float(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"])
+    except (IndexError, ValueError, KeyError):
+        return 0.0
+
+
+def connect(url: str | None = None, **kwargs) -> Airflow:
+    """Connect to the Airflow named by AIRFLOW_URL (default: the local stack) and say how."""
+    af = Airflow(url, **kwargs)
+    print(f"Connected to Airflow {af.version} at {af.url}\nAPI: {af.url}{af.api}\nAuth: {af.auth}")
+    return af

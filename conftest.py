@@ -1,0 +1,59 @@
+"""The test suite's own Airflow: started once for the whole run, in .airflow-test/ on a free port,
+so it never touches the stack you started with `make up`; stopped at the end, pass or fail."""
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import socket
+import time
+
+import pytest
+
+from apikit.stack import REPO, Stack
+
+TEST_HOME = REPO / ".airflow-test"
+KIT_DAGS = {"api_dag", "dependent_dag", "random_failures"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fresh_stack(name: str, **kwargs) -> Stack:
+    """A new stack with an empty home (a fresh database) on a free port; not started yet."""
+    home = TEST_HOME / name
+    Stack(home=home).stop(quiet=True)  # one left by an interrupted run
+    shutil.rmtree(home, ignore_errors=True)
+    return Stack(home=home, port=free_port(), **kwargs)
+
+
+def wait_for_dags(af, dag_ids=KIT_DAGS, timeout=90) -> None:
+    deadline = time.monotonic() + timeout
+    while not dag_ids <= {d["dag_id"] for d in af.items("/dags")}:
+        assert time.monotonic() < deadline, f"the DAGs {sorted(dag_ids)} were not listed in {timeout} s"
+        time.sleep(1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stack():
+    stack = fresh_stack("airflow3")
+    atexit.register(stack.stop, quiet=True)
+    signal.signal(signal.SIGTERM, lambda *_: (stack.stop(quiet=True), os._exit(143)))
+    stack.start()
+    os.environ.update(AIRFLOW_URL=stack.url, AIRFLOW_USERNAME="admin", AIRFLOW_PASSWORD="admin",
+                      AIRFLOW_HOME=str(stack.home))  # AIRFLOW_HOME: where DagBag tests read config
+    os.environ.pop("AIRFLOW_TOKEN", None)
+    from apikit import Airflow
+    wait_for_dags(Airflow(verbose=False))
+    yield stack
+    stack.stop(quiet=True)
+
+
+@pytest.fixture(scope="session")
+def af(stack):
+    from apikit import Airflow
+    return Airflow(stack.url, "admin", "admin", verbose=False)

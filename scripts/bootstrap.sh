@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs a Python environment from a lock file, once: later calls return at once while the lock
+# is unchanged. Usage: scripts/bootstrap.sh LOCKFILE VENV
+# uv does the work (Airflow installs in seconds); where uv cannot be had, plain pip does it slower.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lock=$1 venv=$2
+stamp="$venv/.kit-lock"
+
+hash_of() { python3 -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$1"; }
+want=$(hash_of "$lock")
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/python" ]; then
+  exit 0
+fi
+
+python=${PYTHON:-python3}
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "The kit needs Python 3.11 or newer as '$python' (found: $("$python" --version 2>&1 || echo none))." >&2
+  echo "Install it, or name it: make up PYTHON=/path/to/python3.11" >&2
+  exit 1
+fi
+
+echo "Installing $venv from $lock (once; later runs skip this) ..."
+start=$(date +%s)
+uv=$(command -v uv || true)
+if [ -z "$uv" ]; then
+  # uv is not on PATH: install the version the lock names into a small venv of its own.
+  uv_version=$(sed -n 's/^uv==//p' "$lock")
+  if [ ! -x .tools/uv/bin/uv ]; then
+    "$python" -m venv .tools/uv && .tools/uv/bin/python -m pip install -q "uv==${uv_version}" || true
+  fi
+  [ -x .tools/uv/bin/uv ] && uv=.tools/uv/bin/uv
+fi
+
+site_packages() { "$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'; }
+
+if [ -n "$uv" ]; then
+  [ -x "$venv/bin/python" ] || "$uv" venv -q --python "$python" "$venv"
+  "$uv" pip sync -q --python "$venv/bin/python" --compile-bytecode "$lock"
+else
+  echo "uv is not available; installing with pip (slower)." >&2
+  [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --no-deps -r "$lock"
+fi
+# The kit's own helper (apikit) is imported from the checkout, so edits need no reinstall.
+pwd > "$(site_packages)/airflow_api_kit.pth"
+echo "$want" > "$stamp"
+echo "Installed $venv in $(( $(date +%s) - start )) s."

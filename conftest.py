@@ -8,12 +8,14 @@ import shutil
 import signal
 import socket
 import time
+from pathlib import Path
 
 import pytest
 
 from apikit.stack import REPO, Stack
 
-TEST_HOME = REPO / ".airflow-test"
+# KIT_TEST_HOME lets two test runs share a checkout without sharing a stack.
+TEST_HOME = Path(os.environ.get("KIT_TEST_HOME") or REPO / ".airflow-test").resolve()
 KIT_DAGS = {"api_dag", "dependent_dag", "random_failures"}
 
 

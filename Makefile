@@ -36,13 +36,14 @@ down: ## Stop everything the kit started (Airflow 3 and 2, JupyterLab)
 status: ## Show what is running
 	@$(PY) -m apikit.stack status
 
-test: .venv/.kit-lock ## Run the whole test suite on its own isolated Airflow (never touches yours)
-	@$(PY) -m pytest
+test: .venv/.kit-lock .venv-airflow2/.kit-lock ## Run the whole suite on Airflow 3, then 2.11, on isolated stacks (never yours)
+	@scripts/test.sh
 
 install: $(STACK_DEPS) ## Install the Python environment(s) from the lock files (make up does this)
 
 lock: ## Re-resolve the lock files after editing requirements/*.in
 	uv pip compile -q --universal -p 3.11 requirements/airflow3.in -o requirements/airflow3.lock
+	uv pip compile -q --universal -p 3.11 requirements/airflow2.in -o requirements/airflow2.lock
 
 .venv/.kit-lock: requirements/airflow3.lock
 	@scripts/bootstrap.sh requirements/airflow3.lock .venv

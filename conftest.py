@@ -1,5 +1,9 @@
 """The test suite's own Airflow: started once for the whole run, in .airflow-test/ on a free port,
-so it never touches the stack you started with `make up`; stopped at the end, pass or fail."""
+so it never touches the stack you started with `make up`; stopped at the end, pass or fail.
+
+KIT_AIRFLOW picks the version (3, the default, or 2); `make test` runs the suite once for each.
+Tests that only apply to one version carry the marker `airflow3` or `airflow2` and are left out of the
+other version's run."""
 from __future__ import annotations
 
 import atexit
@@ -17,6 +21,18 @@ from apikit.stack import REPO, Stack
 # KIT_TEST_HOME lets two test runs share a checkout without sharing a stack.
 TEST_HOME = Path(os.environ.get("KIT_TEST_HOME") or REPO / ".airflow-test").resolve()
 KIT_DAGS = {"api_dag", "dependent_dag", "random_failures"}
+MAJOR = os.environ.get("KIT_AIRFLOW", "3")
+
+
+def pytest_collection_modifyitems(config, items):
+    other = {"3": "airflow2", "2": "airflow3"}[MAJOR]
+    keep = [item for item in items if other not in item.keywords]
+    config.hook.pytest_deselected(items=[item for item in items if other in item.keywords])
+    items[:] = keep
+
+
+def pytest_report_header(config):
+    return f"Airflow {Stack(MAJOR).version} (KIT_AIRFLOW={MAJOR})"
 
 
 def free_port() -> int:
@@ -28,7 +44,8 @@ def free_port() -> int:
 def fresh_stack(name: str, **kwargs) -> Stack:
     """A new stack with an empty home (a fresh database) on a free port; not started yet."""
     home = TEST_HOME / name
-    Stack(home=home).stop(quiet=True)  # one left by an interrupted run
+    kwargs.setdefault("major", MAJOR)
+    Stack(kwargs["major"], home=home).stop(quiet=True)  # one left by an interrupted run
     shutil.rmtree(home, ignore_errors=True)
     return Stack(home=home, port=free_port(), **kwargs)
 
@@ -42,7 +59,7 @@ def wait_for_dags(af, dag_ids=KIT_DAGS, timeout=90) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def stack():
-    stack = fresh_stack("airflow3")
+    stack = fresh_stack(f"airflow{MAJOR}")
     atexit.register(stack.stop, quiet=True)
     signal.signal(signal.SIGTERM, lambda *_: (stack.stop(quiet=True), os._exit(143)))
     stack.start()

@@ -2,7 +2,7 @@
 ### api_dag
 
 A DAG that calls the Airflow REST API from inside a task: it triggers `dependent_dag` with a conf,
-then waits until that run has finished. (The webinar's version posted to the wrong DAG id.)
+then waits (a sensor) until that run has finished. (The webinar's version posted to the wrong DAG id.)
 
 The API address and credentials come from the Airflow connection `airflow_api`, which the kit's stack
 defines (environment variable `AIRFLOW_CONN_AIRFLOW_API`; the Astro project defines it in
@@ -12,8 +12,6 @@ it uses Basic auth, as the webinar did.
 Conf (optional): `{"message": "text passed on to dependent_dag"}`.
 """
 from __future__ import annotations
-
-import time
 
 import pendulum
 import requests
@@ -73,19 +71,18 @@ def api_dag():
             print(f"POST {api}/dags/{TARGET}/dagRuns -> {response.status_code}: {run_id}")
         return run_id
 
-    @task
-    def wait_for_dependent_dag(dependent_run_id: str) -> str:
+    # A sensor in reschedule mode gives its slot back between checks: on Airflow 2 with SQLite's
+    # SequentialExecutor (one task at a time) a plain waiting task would keep dependent_dag from running.
+    @task.sensor(poke_interval=2, timeout=240, mode="reschedule")
+    def wait_for_dependent_dag(dependent_run_id: str) -> bool:
         session, api = api_session()
-        for _ in range(120):
-            run = session.get(f"{api}/dags/{TARGET}/dagRuns/{dependent_run_id}", timeout=30)
-            state = run.json()["state"]
-            if state in ("success", "failed"):
-                print(f"{TARGET} run {dependent_run_id} finished: {state}")
-                if state == "failed":
-                    raise RuntimeError(f"{TARGET} run {dependent_run_id} failed")
-                return state
-            time.sleep(2)
-        raise TimeoutError(f"{TARGET} run {dependent_run_id} did not finish in 4 minutes")
+        run = session.get(f"{api}/dags/{TARGET}/dagRuns/{dependent_run_id}", timeout=30)
+        run.raise_for_status()
+        state = run.json()["state"]
+        print(f"{TARGET} run {dependent_run_id} is {state}")
+        if state == "failed":
+            raise RuntimeError(f"{TARGET} run {dependent_run_id} failed")
+        return state == "success"
 
     wait_for_dependent_dag(trigger_dependent_dag())
 

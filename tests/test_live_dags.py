@@ -1,8 +1,11 @@
 """The DAGs do what their docs say, run for real on the live stack."""
+import ast
 
 
 def trigger(af, dag_id, conf=None):
-    body = {"logical_date": None, "conf": conf or {}}
+    body = {"conf": conf or {}}
+    if af.major >= 3:
+        body["logical_date"] = None  # a required key on Airflow 3; Airflow 2 rejects null
     return af.post(f"/dags/{dag_id}/dagRuns", json=body)["dag_run_id"]
 
 
@@ -15,7 +18,8 @@ def test_dependent_dag_returns_its_conf(af):
     run_id = trigger(af, "dependent_dag", {"message": "hi", "requested_by": "pytest"})
     assert af.wait_for_run("dependent_dag", run_id, progress=False)["state"] == "success"
     xcom = af.get(f"/dags/dependent_dag/dagRuns/{run_id}/taskInstances/report/xcomEntries/return_value")
-    assert xcom["value"]["message"] == "hi" and xcom["value"]["requested_by"] == "pytest"
+    value = xcom["value"] if af.major >= 3 else ast.literal_eval(xcom["value"])  # 2.x: a string
+    assert value["message"] == "hi" and value["requested_by"] == "pytest"
 
 
 def test_random_failures_fail_task_then_clear(af):

@@ -32,6 +32,7 @@ def test_listens_on_loopback_only(stack):
     assert stack.port in {addr.port for addr in listening}
 
 
+@pytest.mark.airflow3
 def test_parallelism_sized_for_a_laptop(stack):
     workers = [p for p in group_processes(stack.pgid()) if "LocalExecutor" in " ".join(p.cmdline())]
     assert 1 <= len(workers) <= 4
@@ -39,7 +40,7 @@ def test_parallelism_sized_for_a_laptop(stack):
 
 def test_start_twice_is_harmless(stack, capsys):
     pgid = stack.pgid()
-    Stack(home=stack.home, port=stack.port).start()
+    Stack(stack.major, home=stack.home, port=stack.port).start()
     assert "already running" in capsys.readouterr().out
     assert stack.pgid() == pgid and stack.healthy()
 
@@ -50,9 +51,10 @@ def test_busy_port_gets_a_clear_message(tmp_path):
         busy.listen()
         port = busy.getsockname()[1]
         with pytest.raises(StackError, match=f"(?s)Port {port} .* in use.*AIRFLOW_PORT="):
-            Stack(home=tmp_path / "home", port=port).start()
+            Stack(home=tmp_path / "home", port=port).start()  # the port check comes first
 
 
+@pytest.mark.airflow3  # the same code starts and stops both versions; once is enough
 def test_recovers_after_kill_9_and_stops_without_leftovers():
     stack = fresh_stack("crash")
     try:

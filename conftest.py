@@ -76,3 +76,13 @@ def stack():
 def af(stack):
     from apikit import Airflow
     return Airflow(stack.url, "admin", "admin", verbose=False)
+
+
+@pytest.fixture(scope="session")
+def auth_off_stack():
+    """A second Airflow 3 as the Astro CLI's local one runs: simple auth manager, everyone admin."""
+    stack = fresh_stack("auth-off", major="3", auth="off")
+    atexit.register(stack.stop, quiet=True)
+    stack.start()
+    yield stack
+    stack.stop(quiet=True)

@@ -115,15 +115,6 @@ def test_verbose_calls_show_method_path_status(af, capsys):
     assert capsys.readouterr().out.strip() == f"GET {af.api}/version -> 200"
 
 
-@pytest.fixture(scope="module")
-def auth_off_stack():
-    """A second stack as Astro's local Airflow 3 runs: simple auth manager, everyone admin."""
-    stack = fresh_stack("auth-off", auth="off")
-    stack.start()
-    yield stack
-    stack.stop(quiet=True)
-
-
 @pytest.mark.airflow3
 def test_auth_off_needs_no_credentials(auth_off_stack):
     af = Airflow(auth_off_stack.url, "nobody", "nothing", verbose=False)

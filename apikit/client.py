@@ -50,7 +50,7 @@ class Airflow:
     """A connection to one Airflow: `version`, `api` (the prefix), `auth` (how it signs in)."""
 
     def __init__(self, url: str | None = None, username: str | None = None,
-                 password: str | None = None, token: str | None = None, timeout: float = 30,
+                 password: str | None = None, token: str | None = None, timeout: float = 60,
                  verbose: bool = True):
         self.url = (url or os.environ.get("AIRFLOW_URL") or local_url()).rstrip("/")
         for suffix in ("/api/v1", "/api/v2"):  # a URL copied with the API prefix still works
@@ -151,7 +151,13 @@ class Airflow:
             self._fetch_token()
         kwargs.setdefault("timeout", self.timeout)
         try:
-            r = self.session.request(method, self.url + full, **kwargs)
+            try:
+                r = self.session.request(method, self.url + full, **kwargs)
+            except requests.Timeout:
+                if method != "GET":  # a POST may have arrived: sending it again could trigger twice
+                    raise AirflowError(f"{method} {full} got no answer in {kwargs['timeout']} s; it may "
+                                       f"or may not have taken effect: check before sending it again.")
+                r = self.session.request(method, self.url + full, **kwargs)  # a GET: once more
             if renewable and token_refused(r):  # expired or revoked: sign in again, once
                 self._fetch_token()
                 r = self.session.request(method, self.url + full, **kwargs)

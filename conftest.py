@@ -57,19 +57,37 @@ def wait_for_dags(af, dag_ids=KIT_DAGS, timeout=90) -> None:
         time.sleep(1)
 
 
-@pytest.fixture(scope="session", autouse=True)
+_stack: Stack | None = None
+
+
+def session_stack() -> Stack:
+    """The session's stack, started on first use; AIRFLOW_URL etc. then point at it."""
+    global _stack
+    if _stack is None:
+        _stack = fresh_stack(f"airflow{MAJOR}")
+        atexit.register(_stack.stop, quiet=True)
+        signal.signal(signal.SIGTERM, lambda *_: (_stack.stop(quiet=True), os._exit(143)))
+        _stack.start()
+        os.environ.update(AIRFLOW_URL=_stack.url, AIRFLOW_USERNAME="admin", AIRFLOW_PASSWORD="admin")
+        os.environ.pop("AIRFLOW_TOKEN", None)
+        from apikit import Airflow
+        wait_for_dags(Airflow(verbose=False))
+    return _stack
+
+
+def pytest_runtest_setup(item):
+    """Notebook cells (nbval) take no fixtures: start the stack for them too, never using yours."""
+    session_stack()
+
+
+def pytest_sessionfinish(session):
+    if _stack is not None:
+        _stack.stop(quiet=True)
+
+
+@pytest.fixture(scope="session")
 def stack():
-    stack = fresh_stack(f"airflow{MAJOR}")
-    atexit.register(stack.stop, quiet=True)
-    signal.signal(signal.SIGTERM, lambda *_: (stack.stop(quiet=True), os._exit(143)))
-    stack.start()
-    os.environ.update(AIRFLOW_URL=stack.url, AIRFLOW_USERNAME="admin", AIRFLOW_PASSWORD="admin",
-                      AIRFLOW_HOME=str(stack.home))  # AIRFLOW_HOME: where DagBag tests read config
-    os.environ.pop("AIRFLOW_TOKEN", None)
-    from apikit import Airflow
-    wait_for_dags(Airflow(verbose=False))
-    yield stack
-    stack.stop(quiet=True)
+    return session_stack()
 
 
 @pytest.fixture(scope="session")

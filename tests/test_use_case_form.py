@@ -1,0 +1,139 @@
+"""The website-form use case, end to end: headless Chromium fills in and submits the form served by
+use_cases/website_form/server.py; the server triggers form_submission; the page shows the outcome;
+the DAG run and the stored row are checked. The browser only ever talks to the form server."""
+import importlib.util
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import wait_for_dags
+
+REPO = Path(__file__).resolve().parent.parent
+DAG = "form_submission"
+DATABASE = REPO / "include" / "form_submissions.db"
+CHROMIUM = "/usr/bin/chromium"  # Debian's package: browser downloads are blocked
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def load_server_module():
+    spec = importlib.util.spec_from_file_location(
+        "website_form_server", REPO / "use_cases" / "website_form" / "server.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CREATED = []  # submission ids this module made: their rows are deleted at the end
+
+
+@pytest.fixture(scope="module")
+def form_url(af):
+    wait_for_dags(af, {DAG})
+    server = load_server_module().make_server(0)  # a free port, on 127.0.0.1
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+        if DATABASE.exists() and CREATED:  # the checkout's table is also the local stack's: tidy up
+            with sqlite3.connect(DATABASE, timeout=30) as conn:
+                conn.executemany("DELETE FROM form_submissions WHERE submission_id = ?",
+                                 [(s,) for s in CREATED])
+            conn.close()
+
+
+def stored_row(submission_id):
+    with sqlite3.connect(DATABASE) as conn:
+        conn.row_factory = sqlite3.Row
+        row = conn.execute("SELECT * FROM form_submissions WHERE submission_id = ?",
+                           (submission_id,)).fetchone()
+    conn.close()
+    return dict(row) if row else None
+
+
+def test_server_listens_on_loopback_only(form_url):
+    assert form_url.startswith("http://127.0.0.1:")
+
+
+def test_submit_in_the_browser(af, form_url):
+    from playwright.sync_api import sync_playwright
+
+    requested = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto(form_url)
+            page.fill("#name", "Grace Hopper")
+            page.fill("#email", "Grace.Hopper@Example.com")
+            page.fill("#company", "Navy Computing")
+            page.select_option("#interest", "pricing")
+            page.fill("#message", "We would like a quote for 40 seats.")
+            page.click("#submit")
+            page.wait_for_selector("#status[data-state=success]", timeout=300_000)
+            message = page.inner_text("#status")
+            run_id = page.get_attribute("#status", "data-run-id")
+        finally:
+            browser.close()
+    assert "Thank you" in message
+    # The browser never talked to Airflow, so it never needed (or saw) a credential.
+    assert requested and all(url.startswith(form_url) for url in requested), requested
+    run = af.get(f"/dags/{DAG}/dagRuns/{run_id}")
+    assert run["state"] == "success"
+    assert run["conf"]["email"] == "Grace.Hopper@Example.com" and run["conf"]["interest"] == "pricing"
+    CREATED.append(run_id.removeprefix("form__"))
+    row = stored_row(run_id.removeprefix("form__"))
+    assert row is not None, f"no row for {run_id} in {DATABASE}"
+    assert (row["name"], row["email"], row["company"], row["interest"], row["run_id"]) == (
+        "Grace Hopper", "grace.hopper@example.com", "Navy Computing", "pricing", run_id)
+
+
+def submit(form_url, **fields):
+    form = {"submission_id": f"pytest-{time.time_ns()}", "name": "Alan Turing",
+            "email": "alan@example.org", "company": "", "interest": "demo", "message": "", **fields}
+    CREATED.append(form["submission_id"])
+    return form["submission_id"], requests.post(f"{form_url}/api/submit", json=form, timeout=30)
+
+
+def wait_state(form_url, run_id, timeout=300):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = requests.get(f"{form_url}/api/status", params={"run_id": run_id}, timeout=60)
+        state = answer.json().get("state") if answer.status_code == 200 else None  # 503: busy, again
+        if state in ("success", "failed"):
+            return state
+        time.sleep(1)
+    raise AssertionError(f"{run_id} did not finish in {timeout} s")
+
+
+def test_invalid_submission_fails_and_stores_nothing(form_url):
+    """The DAG checks again what a browser may have let through (or a script sent directly)."""
+    submission_id, response = submit(form_url, email="not-an-address", interest="free stuff")
+    assert response.status_code == 200
+    assert wait_state(form_url, response.json()["run_id"]) == "failed"
+    assert stored_row(submission_id) is None
+
+
+def test_same_submission_twice_is_one_run(af, form_url):
+    submission_id, first = submit(form_url)
+    again = requests.post(f"{form_url}/api/submit", timeout=30, json={
+        "submission_id": submission_id, "name": "Alan Turing", "email": "alan@example.org",
+        "interest": "demo"})
+    assert first.json()["state"] == "queued" and again.json()["state"] == "already submitted"
+    assert wait_state(form_url, first.json()["run_id"]) == "success"
+    runs = [r for r in af.items(f"/dags/{DAG}/dagRuns") if submission_id in r["dag_run_id"]]
+    assert len(runs) == 1 and stored_row(submission_id)["name"] == "Alan Turing"
+
+
+def test_status_answers_only_for_form_runs(form_url):
+    r = requests.get(f"{form_url}/api/status", params={"run_id": "manual__2024-01-01"}, timeout=10)
+    assert r.status_code == 400

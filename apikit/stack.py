@@ -84,6 +84,9 @@ class Stack:
                 "AIRFLOW__API__PORT": str(self.port),
                 "AIRFLOW__API__BASE_URL": self.url,
                 "AIRFLOW__API__WORKERS": "1",
+                # A task's calls to the execution API may wait on a busy laptop (default 5 s: the
+                # task is killed and fails through no fault of its own).
+                "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "30",
                 # New DAG files are listed within seconds (default: 5 minutes).
                 "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "3",
                 "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "10",

@@ -1,0 +1,413 @@
+"""The Postman collection (postman/): run by newman against the live stack, mirrored by the notebooks,
+and made only of calls that the running Airflow's own OpenAPI document has.
+
+newman is the npm package pinned in postman/package.json (its lock in postman/package-lock.json);
+when postman/node_modules is missing, the first test that needs it runs `npm ci --prefix postman`.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from conftest import fresh_stack, wait_for_dags
+
+REPO = Path(__file__).resolve().parent.parent
+POSTMAN = REPO / "postman"
+COLLECTION = POSTMAN / "airflow-api-kit.postman_collection.json"
+ENVIRONMENTS = POSTMAN / "environments"
+NEWMAN = POSTMAN / "node_modules" / "newman" / "bin" / "newman.js"
+NOTEBOOKS = REPO / "notebooks"
+AF_METHODS = {"get": "GET", "post": "POST", "patch": "PATCH", "delete": "DELETE", "table": "GET",
+              "items": "GET"}
+RAW_METHODS = {"get": "GET", "post": "POST", "patch": "PATCH", "delete": "DELETE", "put": "PUT"}
+
+
+def load_collection() -> dict:
+    return json.loads(COLLECTION.read_text())
+
+
+# --- running newman -----------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def newman() -> Path:
+    """newman from postman/node_modules, installed from the lock file when it is missing."""
+    if not NEWMAN.exists():
+        npm = shutil.which("npm")
+        assert npm and shutil.which("node"), \
+            "newman needs Node.js 18+ with npm (e.g. apt-get install nodejs npm); then: npm ci --prefix postman"
+        subprocess.run([npm, "ci", "--prefix", str(POSTMAN), "--no-audit", "--no-fund"], check=True,
+                       timeout=600, stdout=subprocess.DEVNULL)
+    assert NEWMAN.exists(), f"npm ci --prefix postman did not install {NEWMAN}"
+    return NEWMAN
+
+
+def environment(template: str, tmp_path: Path, **values: str) -> Path:
+    """An environment file made from postman/environments/<template>, with `values` replacing its own
+    (the live stack's URL and credentials, from os.environ)."""
+    env = json.loads((ENVIRONMENTS / f"{template}.postman_environment.json").read_text())
+    known = {v["key"] for v in env["values"]}
+    for v in env["values"]:
+        if v["key"] in values:
+            v["value"] = values[v["key"]]
+    env["values"] += [{"key": k, "value": val, "type": "default", "enabled": True}
+                      for k, val in values.items() if k not in known]
+    path = tmp_path / f"{template}.{len(list(tmp_path.iterdir()))}.postman_environment.json"
+    path.write_text(json.dumps(env))
+    return path
+
+
+def live_values() -> dict:
+    """The environment variables the session's stack set (conftest.py): URL and credentials."""
+    values = {"baseUrl": os.environ["AIRFLOW_URL"].rstrip("/"),
+              "username": os.environ.get("AIRFLOW_USERNAME", "admin"),
+              "password": os.environ.get("AIRFLOW_PASSWORD", "admin")}
+    if os.environ.get("AIRFLOW_TOKEN"):
+        values.update(authMode="token", token=os.environ["AIRFLOW_TOKEN"])
+    return values
+
+
+def run_newman(newman: Path, env_file: Path, tmp_path: Path, folders=(), timeout=900) -> dict:
+    """Run the collection (or some folders); fail with every failed assertion and error, listed."""
+    report = tmp_path / f"newman-report.{len(list(tmp_path.iterdir()))}.json"
+    cmd = ["node", str(newman), "run", str(COLLECTION), "-e", str(env_file), "--color", "off",
+           "--reporters", "cli,json", "--reporter-json-export", str(report), "--timeout-request", "60000"]
+    for folder in folders:
+        cmd += ["--folder", folder]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=POSTMAN)
+    assert report.exists(), f"newman made no report:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    run = json.loads(report.read_text())["run"]
+    failures = [f"{f['source'].get('name', '?')}: {f['error'].get('test') or f['error'].get('name')}: "
+                f"{f['error'].get('message')}" for f in run["failures"]]
+    assert not failures and done.returncode == 0, \
+        "newman failed:\n  " + "\n  ".join(failures) + "\n\n" + done.stdout[-6000:] + done.stderr[-2000:]
+    assert run["stats"]["assertions"]["total"] > 0
+    return run
+
+
+def forget_form_submission():
+    """Folder 07's form submission is stored by the DAG form_submission in SQLite, which Postman cannot
+    reach: delete its row as notebook 07 does, so the run leaves nothing behind."""
+    database = REPO / "include" / "form_submissions.db"
+    if database.exists():
+        with sqlite3.connect(database) as db:
+            db.execute("DELETE FROM form_submissions WHERE submission_id = 'notebook07-0001'")
+        db.close()
+
+
+def test_collection_runs_green_twice(af, newman, tmp_path):
+    """The whole collection, twice in a row on the same stack (idempotent, as the notebooks are): first
+    with the environment a user imports for this Airflow, then with authMode auto (detected)."""
+    template = "local-airflow3" if af.major >= 3 else "local-airflow2"
+    try:
+        first = run_newman(newman, environment(template, tmp_path, **live_values()), tmp_path)
+        values = live_values()
+        if "authMode" not in values:
+            values["authMode"] = "auto"
+        second = run_newman(newman, environment(template, tmp_path, **values), tmp_path)
+    finally:
+        forget_form_submission()
+    assert first["stats"]["requests"]["total"] >= len(collection_requests(load_collection()))
+    assert second["stats"]["assertions"]["failed"] == 0
+
+
+@pytest.fixture(scope="module")
+def auth_off_stack():
+    """A stack as the Astro CLI's local Airflow 3 runs (simple auth manager, everyone admin)."""
+    stack = fresh_stack("postman-auth-off", auth="off")
+    stack.start()
+    yield stack
+    stack.stop(quiet=True)
+
+
+def test_astro_local_environment_on_auth_off_stack(auth_off_stack, newman, tmp_path):
+    """The environment *Astro local* (authMode none) against an Airflow with auth off: folders 00, 01."""
+    from apikit import Airflow
+
+    wait_for_dags(Airflow(auth_off_stack.url, verbose=False))
+    env = environment("astro-local", tmp_path, baseUrl=auth_off_stack.url)
+    folders = [f["name"] for f in load_collection()["item"][:2]]  # 00 connect, 01 DAGs
+    run = run_newman(newman, env, tmp_path, folders=folders)
+    names = [e["item"]["name"] for e in run["executions"]]
+    assert any("no credentials" in n for n in names)  # which answered 200 there: auth is off
+
+
+# --- the collection mirrors the notebooks ------------------------------------------------------
+def collection_requests(collection: dict) -> list[tuple[str, str, dict]]:
+    return [(folder["name"], req["name"], req["request"])
+            for folder in collection["item"] for req in folder["item"]]
+
+
+def collection_path(raw: str) -> str:
+    """`{{baseUrl}}{{api}}/dags/{{dagId}}?limit=1` -> `/api/v2/dags/{}`."""
+    path = raw.split("?")[0].replace("{{baseUrl}}", "").replace("{{api}}", "/api/v2")
+    return re.sub(r"\{\{[^}]*\}\}", "{}", path)
+
+
+def notebook_path(path: str) -> str:
+    path = path.split("?")[0]
+    return path if path.startswith(("/api/", "/auth/")) else "/api/v2" + path
+
+
+def fstring_text(node: ast.AST) -> str | None:
+    """A str literal or f-string as text, each placeholder written `{}`; None for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    return None
+
+
+def airflow3_branch(test: ast.AST) -> bool | None:
+    """Whether an `if` test that reads `af.major` is true on Airflow 3; None when it does not read it."""
+    if "af.major" not in ast.unparse(test):
+        return None
+    try:
+        return bool(eval(compile(ast.Expression(test), "<test>", "eval"),
+                         {"af": types.SimpleNamespace(major=3)}))
+    except Exception:
+        return None
+
+
+class CallFinder(ast.NodeVisitor):
+    """The API calls of one cell, in source order (see notebook_calls for the rules)."""
+
+    def __init__(self):
+        self.calls: list[tuple[int, int, str, str]] = []
+
+    def visit_If(self, node):
+        self._branch(node)
+
+    def visit_IfExp(self, node):
+        self._branch(node)
+
+    def _branch(self, node):
+        taken = airflow3_branch(node.test)
+        if taken is None:
+            return self.generic_visit(node)
+        self.visit(node.test)
+        for child in (node.body if taken else node.orelse) if isinstance(node, ast.If) else \
+                [node.body if taken else node.orelse]:
+            self.visit(child)
+
+    def visit_Call(self, node):
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and node.args:
+            owner, name, first = func.value.id, func.attr, node.args[0]
+            if owner == "af" and name in AF_METHODS:
+                for path in self._paths(first):
+                    if path.startswith("/"):
+                        self.calls.append((node.lineno, node.col_offset, AF_METHODS[name], notebook_path(path)))
+            elif owner == "requests" and name in RAW_METHODS and isinstance(first, ast.JoinedStr):
+                path = raw_requests_path(first)
+                if path:
+                    self.calls.append((node.lineno, node.col_offset, RAW_METHODS[name], path))
+        self.generic_visit(node)
+
+    def _paths(self, node):
+        if isinstance(node, ast.IfExp):
+            taken = airflow3_branch(node.test)
+            if taken is not None:
+                return self._paths(node.body if taken else node.orelse)
+            return self._paths(node.body) + self._paths(node.orelse)
+        text = fstring_text(node)
+        return [text] if text is not None else []
+
+
+def raw_requests_path(node: ast.JoinedStr) -> str | None:
+    """f"{api}/dags" -> /api/v2/dags; f"{af.url}/auth/token" -> /auth/token; anything else None."""
+    if not node.values or not isinstance(node.values[0], ast.FormattedValue):
+        return None
+    head = ast.unparse(node.values[0].value)
+    rest = fstring_text(ast.JoinedStr(values=node.values[1:])) or ""
+    if head == "api" and rest.startswith("/"):
+        return "/api/v2" + rest.split("?")[0]
+    if head == "af.url" and rest.startswith(("/api/", "/auth/")):
+        return rest.split("?")[0]
+    return None
+
+
+def notebook_title(nb: dict) -> str:
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            for line in "".join(cell["source"]).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    raise AssertionError("the notebook has no title (a first-level heading)")
+
+
+def notebook_calls(path: Path) -> list[tuple[str, str]]:
+    """The API calls a notebook makes, in order, as (METHOD, /full/path with {} placeholders).
+
+    Counted, from each code cell in order (parsed with ast, in source order within a cell):
+    - `af.get/post/patch/delete/table/items(PATH, ...)` where PATH is a str literal or f-string starting
+      with "/"; placeholders become `{}`, and `/api/v2` is prefixed unless PATH starts with /api/ or
+      /auth/. `af.table` and `af.items` are GETs (all pages of one list call: one request).
+    - raw `requests.get/post/patch/put/delete(URL, ...)` as notebook 00 makes them by hand, where URL
+      is an f-string starting with `{api}` (the API root, `af.url + af.api`: counted as /api/v2) or with
+      `{af.url}` followed by /api/... or /auth/... (e.g. f"{af.url}/auth/token").
+    - Where code branches on `af.major` (an `if` statement or a conditional expression whose test reads
+      af.major), only the branch taken on Airflow 3 counts: the collection is written for Airflow 3, and
+      its request scripts make the Airflow 2 form of the same call (a request per call site, not per
+      branch). A test that does not read af.major counts both branches.
+    - Helpers that poll (af.wait_for_run) and calls inside the helper are not notebook calls; the
+      collection waits in a request's pre-request script instead. Calls to other addresses (a
+      plugin's own pages such as f"{af.url}/sql-runner/run") are not REST API calls and not counted.
+    - Each call site counts once, where it is written: also inside a loop (the collection sends that
+      request once per value) and inside a function the notebook defines (counted where the function
+      is defined, not where it is called).
+    Paths are then compared segment by segment (see same_call).
+    """
+    nb = json.loads(path.read_text())
+    calls = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "\n".join(line for line in "".join(cell["source"]).splitlines()
+                           if not line.lstrip().startswith(("%", "!")))
+        finder = CallFinder()
+        finder.visit(ast.parse(source))
+        calls += [(method, p) for _, _, method, p in sorted(finder.calls)]
+    return calls
+
+
+def notebooks() -> list[Path]:
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_the_notebook_call_rules():
+    source = '''
+a = af.get("/version")
+b = af.get("/monitor/health" if af.major >= 3 else "/health")
+if af.major >= 3:
+    r = requests.post(f"{af.url}/auth/token", json={})
+    s = requests.get(f"{api}/dags", headers={})
+else:
+    s = requests.get(f"{api}/dags", auth=("a", "b"))
+t = af.table(f"/dags/{dag_id}/dagRuns", columns=["x"])
+af.wait_for_run(dag_id, run_id)
+af.post(f"/dags/{dag_id}/dagRuns", json={"logical_date": None} if af.major >= 3 else {})
+'''
+    finder = CallFinder()
+    finder.visit(ast.parse(source))
+    assert [c[2:] for c in sorted(finder.calls)] == [
+        ("GET", "/api/v2/version"), ("GET", "/api/v2/monitor/health"), ("POST", "/auth/token"),
+        ("GET", "/api/v2/dags"), ("GET", "/api/v2/dags/{}/dagRuns"), ("POST", "/api/v2/dags/{}/dagRuns")]
+
+
+def test_every_notebook_has_its_folder_with_the_same_calls():
+    """One folder per notebook, same title and order; one request per call, same method, path, order."""
+    collection = load_collection()
+    expected = [(notebook_title(json.loads(nb.read_text())), [f"{m} {p}" for m, p in notebook_calls(nb)])
+                for nb in notebooks()]
+    actual = [(folder["name"], [f"{r['request']['method']} {collection_path(r['request']['url']['raw'])}"
+                                for r in folder["item"]]) for folder in collection["item"]]
+    assert [title for title, _ in actual] == [title for title, _ in expected], \
+        "the collection's folders are not the notebooks' titles, in order"
+    for (title, want), (_, have) in zip(expected, actual):
+        if len(have) == len(want) and all(map(same_call, have, want)):
+            continue
+        assert have == want, f"folder {title!r}: the requests differ from the notebook's calls"
+
+
+def same_call(request: str, call: str) -> bool:
+    """Same method and path, segment by segment; a `{}` segment on either side (a {{variable}} of the
+    collection, an f-string placeholder of the notebook) matches any one segment: the notebook may
+    write `task_3` where the collection chains the failed task's id, or an f-string where the
+    collection shows the DAG id."""
+    (m1, p1), (m2, p2) = request.split(" ", 1), call.split(" ", 1)
+    s1, s2 = p1.split("/"), p2.split("/")
+    return m1 == m2 and len(s1) == len(s2) and all(a == b or "{}" in (a, b) for a, b in zip(s1, s2))
+
+
+# --- the collection itself -------------------------------------------------------------------------
+def test_collection_is_built_from_its_sources():
+    """postman/build_collection.py makes exactly the committed JSON (nobody edited one without the other)."""
+    done = subprocess.run([sys.executable, str(POSTMAN / "build_collection.py"), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_collection_format_and_descriptions():
+    collection = load_collection()
+    assert collection["info"]["schema"].endswith("/v2.1.0/collection.json")
+    assert any(e["listen"] == "prerequest" and "/auth/token" in "\n".join(e["script"]["exec"])
+               for e in collection["event"])
+    for folder, name, req in collection_requests(collection):
+        assert len(req.get("description", "")) > 40, f"{folder} / {name}: no description"
+        item = next(i for f in collection["item"] if f["name"] == folder for i in f["item"] if i["name"] == name)
+        tests = "\n".join("\n".join(e["script"]["exec"]) for e in item["event"] if e["listen"] == "test")
+        assert "pm.test(" in tests, f"{folder} / {name}: no test script"
+        raw = req["url"]["raw"]
+        assert raw.startswith("{{baseUrl}}"), raw
+        assert not re.search(r"(manual|scheduled|api)__\d{4}-", raw), f"{name}: a hard-coded run id in {raw}"
+
+
+def test_environments_keep_credentials_secret():
+    envs = {p.name.split(".")[0]: json.loads(p.read_text()) for p in ENVIRONMENTS.glob("*.json")}
+    assert set(envs) == {"local-airflow3", "local-airflow2", "astro-local", "hosted"}
+    for name, env in envs.items():
+        values = {v["key"]: v for v in env["values"]}
+        for key in ("password", "token"):
+            if key in values:
+                assert values[key]["type"] == "secret", f"{name}: {key} is not a secret variable"
+    value = lambda env, key: {v["key"]: v["value"] for v in envs[env]["values"]}[key]  # noqa: E731
+    assert (value("local-airflow3", "baseUrl"), value("local-airflow3", "authMode")) == ("http://127.0.0.1:8080", "jwt")
+    assert (value("local-airflow2", "baseUrl"), value("local-airflow2", "api"),
+            value("local-airflow2", "authMode")) == ("http://127.0.0.1:8082", "/api/v1", "basic")
+    assert value("astro-local", "authMode") == "none" and value("astro-local", "baseUrl").endswith(":8080")
+    assert value("hosted", "authMode") == "token"
+
+
+# --- the collection and the server's OpenAPI document ----------------------------------------------
+V1_PATHS = {"/monitor/health": "/health"}  # where the request scripts pick another path on Airflow 2
+
+
+def openapi_operations(af) -> set[tuple[str, str]]:
+    if af.major >= 3:
+        specs = [("", requests.get(f"{af.url}/openapi.json", timeout=30).json()),
+                 ("/auth", requests.get(f"{af.url}/auth/openapi.json", timeout=30).json())]
+    else:
+        r = af.request("GET", "/api/v1/openapi.yaml")
+        specs = [("/api/v1", yaml.safe_load(r.text))]
+    ops = set()
+    for prefix, spec in specs:
+        for path, item in spec["paths"].items():
+            for method in item:
+                if method in ("get", "post", "put", "patch", "delete"):
+                    ops.add((method.upper(), prefix + re.sub(r"\{[^}]*\}", "{}", path)))
+    return ops
+
+
+def skipped_on_airflow_2(folder: str, name: str, collection: dict) -> bool:
+    item = next(i for f in collection["item"] if f["name"] == folder for i in f["item"] if i["name"] == name)
+    pre = "\n".join("\n".join(e["script"]["exec"]) for e in item["event"] if e["listen"] == "prerequest")
+    return bool(re.search(r"=== '2'\) pm\.execution\.skipRequest\(\)", pre))
+
+
+def test_every_request_is_in_the_servers_openapi(af):
+    ops = openapi_operations(af)
+    collection = load_collection()
+    missing = []
+    for folder, name, req in collection_requests(collection):
+        path = collection_path(req["url"]["raw"])
+        if af.major < 3:
+            if skipped_on_airflow_2(folder, name, collection):
+                continue
+            rest = path.removeprefix("/api/v2")
+            path = "/api/v1" + V1_PATHS.get(rest, rest)
+        # a template's {} matches a variable ({} here too) or a literal value (a DAG id)
+        if not any(m == req["method"] and re.match("^" + re.escape(p).replace(r"\{\}", "[^/]+") + "$", path)
+                   for m, p in ops):
+            missing.append(f"{folder} / {name}: {req['method']} {path}")
+    assert not missing, "not in the server's OpenAPI document:\n  " + "\n  ".join(missing)

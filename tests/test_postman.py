@@ -21,7 +21,7 @@ import pytest
 import requests
 import yaml
 
-from conftest import fresh_stack, wait_for_dags
+from conftest import wait_for_dags
 
 REPO = Path(__file__).resolve().parent.parent
 POSTMAN = REPO / "postman"
@@ -121,15 +121,7 @@ def test_collection_runs_green_twice(af, newman, tmp_path):
     assert second["stats"]["assertions"]["failed"] == 0
 
 
-@pytest.fixture(scope="module")
-def auth_off_stack():
-    """A stack as the Astro CLI's local Airflow 3 runs (simple auth manager, everyone admin)."""
-    stack = fresh_stack("postman-auth-off", auth="off")
-    stack.start()
-    yield stack
-    stack.stop(quiet=True)
-
-
+@pytest.mark.airflow3  # the Astro CLI runs Airflow 3; the stack is conftest's auth_off_stack
 def test_astro_local_environment_on_auth_off_stack(auth_off_stack, newman, tmp_path):
     """The environment *Astro local* (authMode none) against an Airflow with auth off: folders 00, 01."""
     from apikit import Airflow

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import random
 import time
 from typing import Any
 
@@ -29,12 +30,19 @@ class AirflowAuthError(AirflowError):
     pass
 
 
+class AirflowTimeout(AirflowError):
+    """No answer in time. For a POST it may or may not have taken effect: a trigger sent with a
+    dag_run_id of your own can be sent again safely (a repeat gets 409 Conflict, no second run)."""
+
+
 class AirflowAPIError(AirflowError):
     """The API answered with an error status; `status` and `detail` are Airflow's own."""
 
     def __init__(self, method: str, path: str, status: int, detail: Any):
         self.method, self.path, self.status, self.detail = method, path, status, detail
-        super().__init__(f"{method} {path} -> {status}: {format_detail(detail)}")
+        hint = (" - that id is taken: choose another one; when you repeated a trigger with your own "
+                "dag_run_id, this means an earlier attempt got through" if status == 409 else "")
+        super().__init__(f"{method} {path} -> {status}: {format_detail(detail)}{hint}")
 
 
 def format_detail(detail: Any) -> str:
@@ -43,6 +51,8 @@ def format_detail(detail: Any) -> str:
         return "; ".join(
             f"{'.'.join(str(p) for p in d.get('loc', []) if p != 'body') or 'body'}: {d.get('msg')}"
             if isinstance(d, dict) else str(d) for d in detail)
+    if isinstance(detail, dict) and "reason" in detail:  # 3.x database errors: the rest is "hidden"
+        return str(detail["reason"])
     return str(detail)
 
 
@@ -56,6 +66,9 @@ class Airflow:
         for suffix in ("/api/v1", "/api/v2"):  # a URL copied with the API prefix still works
             if self.url.endswith(suffix):
                 self.url = self.url[: -len(suffix)]
+        # Neither given nor set: the kit's default admin:admin is tried, and an error says so.
+        self._default_credentials = not (username or password or os.environ.get("AIRFLOW_USERNAME")
+                                         or os.environ.get("AIRFLOW_PASSWORD"))
         self.username = username or os.environ.get("AIRFLOW_USERNAME") or "admin"
         self._password = password or os.environ.get("AIRFLOW_PASSWORD") or "admin"
         self._static_token = token or os.environ.get("AIRFLOW_TOKEN") or None
@@ -114,10 +127,15 @@ class Airflow:
             self._check(probe, f"Airflow {self.version} refused Basic auth for user "
                                f"{self.username!r}: check AIRFLOW_USERNAME / AIRFLOW_PASSWORD (the kit's "
                                f"stack uses admin:admin), and that [api] auth_backends includes "
-                               f"airflow.api.auth.backend.basic_auth.")
+                               f"airflow.api.auth.backend.basic_auth.{self._no_credentials_hint()}")
             return f"basic ({self.username})"
         self._fetch_token()
         return f"JWT from POST /auth/token ({self.username})"
+
+    def _no_credentials_hint(self) -> str:
+        return (" No AIRFLOW_USERNAME / AIRFLOW_PASSWORD is set, so the kit's default admin:admin was "
+                "tried: set them (or AIRFLOW_TOKEN) for this Airflow." if self._default_credentials
+                else "")
 
     def _check(self, path: str, message: str) -> None:
         r = self.session.get(self.url + path, params={"limit": 1}, timeout=self.timeout)
@@ -131,7 +149,7 @@ class Airflow:
             raise AirflowAuthError(
                 f"Airflow {self.version} refused user {self.username!r} with that password "
                 f"(POST /auth/token -> {r.status_code}). Check AIRFLOW_USERNAME and AIRFLOW_PASSWORD; "
-                f"the kit's stack uses admin:admin.")
+                f"the kit's stack uses admin:admin.{self._no_credentials_hint()}")
         if r.status_code not in (200, 201):
             raise AirflowAPIError("POST", "/auth/token", r.status_code, error_detail(r))
         token = r.json()["access_token"]
@@ -147,24 +165,37 @@ class Airflow:
         """Send one call; return the response, or raise AirflowAPIError with Airflow's detail."""
         full = self.path(path)
         renewable = self.auth.startswith("JWT")
-        if renewable and 0 < self._token_expires < time.time() + 60:  # about to expire
-            self._fetch_token()
         kwargs.setdefault("timeout", self.timeout)
         try:
+            if renewable and 0 < self._token_expires < time.time() + 60:  # about to expire
+                self._fetch_token()
             try:
                 r = self.session.request(method, self.url + full, **kwargs)
             except requests.Timeout:
                 if method != "GET":  # a POST may have arrived: sending it again could trigger twice
-                    raise AirflowError(f"{method} {full} got no answer in {kwargs['timeout']} s; it may "
-                                       f"or may not have taken effect: check before sending it again.")
+                    raise AirflowTimeout(f"{method} {full} got no answer in {kwargs['timeout']} s; it may "
+                                         f"or may not have taken effect: check before sending it again "
+                                         f"(a trigger with a dag_run_id of your own is safe to repeat: "
+                                         f"a repeat gets 409).")
                 r = self.session.request(method, self.url + full, **kwargs)  # a GET: once more
             if renewable and token_refused(r):  # expired or revoked: sign in again, once
                 self._fetch_token()
+                r = self.session.request(method, self.url + full, **kwargs)
+            # SQLite allows one writer: a busy database is retried, but never a POST, which might
+            # have taken effect after all (nothing is triggered twice by a retry).
+            for pause in (0.2, 0.5, 1, 2, 4):
+                if method == "POST" or not database_busy(r):
+                    break
+                time.sleep(pause * (0.5 + random.random()))
                 r = self.session.request(method, self.url + full, **kwargs)
         except requests.ConnectionError:
             raise AirflowNotRunning(
                 f"{method} {full}: Airflow at {self.url} stopped answering. Is it still running? "
                 f"`make status` tells; `make airflow` starts it again.") from None
+        except requests.Timeout:  # a GET that timed out twice
+            raise AirflowTimeout(f"{method} {full}: Airflow at {self.url} did not answer in "
+                                 f"{kwargs['timeout']} s, twice. It may be overloaded: try again, or "
+                                 f"pass a longer timeout (Airflow(timeout=...)).") from None
         if self.verbose:
             print(f"{method} {full} -> {r.status_code}")
         if r.status_code == 404 and full.startswith("/api/v1") and self.major >= 3:
@@ -259,6 +290,15 @@ def error_detail(r: requests.Response) -> Any:
 def token_refused(r: requests.Response) -> bool:
     """401, or Airflow 3's 403 "Invalid JWT token" for an expired or tampered token."""
     return r.status_code == 401 or (r.status_code == 403 and "token" in str(error_detail(r)).lower())
+
+
+def database_busy(r: requests.Response) -> bool:
+    """Airflow 3's 500 "Database error": on the kit's SQLite, another request held the write lock
+    ("database is locked")."""
+    if r.status_code != 500:
+        return False
+    detail = error_detail(r)
+    return isinstance(detail, dict) and detail.get("reason") == "Database error"
 
 
 def token_expiry(token: str) -> float:

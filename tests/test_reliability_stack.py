@@ -1,0 +1,167 @@
+"""Issue 9 with a stack of its own: credentials that expire or are missing, a server stopped and
+restarted under a live client, `stop` leaving no process, and logs that hold no secret.
+
+One stack for the whole module (starting one costs most of the time): a password of its own, so
+that "no credentials given" really fails and a scan of the logs for it means something, and on
+Airflow 3 a JWT lifetime of a few seconds, so that tokens really expire during the test.
+The tests run in file order and share it; the last ones stop it."""
+from __future__ import annotations
+
+import atexit
+import socket
+import time
+
+import psutil
+import pytest
+import requests
+
+from apikit.client import Airflow, AirflowAuthError, AirflowNotRunning
+from conftest import MAJOR, fresh_stack, wait_for_dags
+
+PASSWORD = "rel-9-Pw-not-admin"
+JWT_SECONDS = 4  # api_auth.jwt_expiration_time: the tokens the API hands out live this long
+tokens_seen: set[str] = set()  # every Bearer token a test of this module used: none may be in a log
+
+
+@pytest.fixture(scope="module")
+def own_stack():
+    extra = {}
+    if MAJOR == "3":
+        extra = {"AIRFLOW__API_AUTH__JWT_EXPIRATION_TIME": str(JWT_SECONDS),
+                 "AIRFLOW__API_AUTH__JWT_LEEWAY": "0"}  # default 10 s of grace after `exp`
+    stack = fresh_stack("reliability", password=PASSWORD, extra_env=extra)
+    atexit.register(stack.stop, quiet=True)
+    stack.start()
+    yield stack
+    stack.stop(quiet=True)
+
+
+@pytest.fixture(scope="module")
+def own_af(own_stack):
+    af = Airflow(own_stack.url, "admin", PASSWORD, verbose=False)
+    wait_for_dags(af, {"dependent_dag"})
+    return af
+
+
+def bearer(af: Airflow) -> str | None:
+    header = af.session.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        tokens_seen.add(header[len("Bearer "):])
+        return header[len("Bearer "):]
+    return None
+
+
+def no_run_body(af: Airflow, **body) -> dict:
+    return {"logical_date": None, **body} if af.major >= 3 else body
+
+
+# --- credentials ---------------------------------------------------------------------------------
+def test_missing_credentials_say_what_to_set(own_stack, monkeypatch):
+    for var in ("AIRFLOW_USERNAME", "AIRFLOW_PASSWORD", "AIRFLOW_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(AirflowAuthError) as err:
+        Airflow(own_stack.url)  # nothing given, nothing set: admin:admin is tried and refused
+    message = str(err.value)
+    assert "No AIRFLOW_USERNAME / AIRFLOW_PASSWORD is set" in message
+    assert "AIRFLOW_PASSWORD" in message and PASSWORD not in message
+
+
+def test_given_wrong_password_is_not_called_missing(own_stack):
+    with pytest.raises(AirflowAuthError) as err:
+        Airflow(own_stack.url, "admin", "admin")
+    assert "AIRFLOW_PASSWORD" in str(err.value) and "No AIRFLOW_USERNAME" not in str(err.value)
+
+
+@pytest.mark.airflow3
+def test_client_keeps_working_across_real_jwt_expiry(own_stack, own_af):
+    first = bearer(own_af)
+    assert first and 0 < own_af._token_expires - time.time() <= JWT_SECONDS + 1
+    time.sleep(JWT_SECONDS + 1.5)
+    # The server itself now refuses that token: it really expired.
+    refused = requests.get(f"{own_stack.url}/api/v2/dags", timeout=10,
+                           headers={"Authorization": f"Bearer {first}"})
+    assert refused.status_code in (401, 403), refused.text
+    # Renewal before a call (the client reads `exp`) ...
+    assert own_af.get("/dags", dag_id_pattern="dependent_dag")["total_entries"] == 1
+    second = bearer(own_af)
+    assert second != first
+    # ... and renewal after a refusal, when the client could not know the token expired.
+    time.sleep(JWT_SECONDS + 1.5)
+    own_af._token_expires = 0.0  # as if the token had no readable `exp`
+    assert own_af.get("/dags", dag_id_pattern="dependent_dag")["total_entries"] == 1
+    assert bearer(own_af) not in (first, second)
+    # A run triggered across an expiry is recorded once.
+    run = own_af.post("/dags/dependent_dag/dagRuns", json=no_run_body(own_af, dag_run_id="rel9_jwt"))
+    time.sleep(JWT_SECONDS + 1.5)
+    assert own_af.wait_for_run("dependent_dag", run["dag_run_id"], progress=False)["state"] == "success"
+    bearer(own_af)
+
+
+# --- server stopped mid-session, then restarted ----------------------------------------------------
+def test_stopped_mid_session_then_restarted(own_stack, own_af):
+    assert own_af.get("/dags", dag_id_pattern="dependent_dag")["total_entries"] == 1
+    bearer(own_af)
+    own_stack.stop(quiet=True)
+    try:
+        for _ in range(2):  # the same client, while the server is down: a clear error every time
+            with pytest.raises(AirflowNotRunning, match="make airflow") as err:
+                own_af.get("/dags")
+            assert own_stack.url in str(err.value)
+    finally:
+        own_stack.start()
+    # The same client object works again: no reconnecting by hand (on 3.x the token is renewed).
+    assert own_af.get("/dags", dag_id_pattern="dependent_dag")["total_entries"] == 1
+    run = own_af.post("/dags/dependent_dag/dagRuns",
+                      json=no_run_body(own_af, dag_run_id="rel9_after_restart"))
+    assert own_af.wait_for_run("dependent_dag", run["dag_run_id"], progress=False)["state"] == "success"
+    bearer(own_af)
+
+
+# --- stop leaves no process; logs hold no secret ----------------------------------------------------
+def kit_processes(home: str) -> list[str]:
+    """Every live process (of this user) whose command line or environment names the stack's home."""
+    found = []
+    for p in psutil.process_iter(["pid", "cmdline", "environ", "status"]):
+        try:
+            if p.info["status"] == psutil.STATUS_ZOMBIE:
+                continue
+            cmdline = " ".join(p.info["cmdline"] or [])
+            env = p.info["environ"] or {}
+            if home in cmdline or env.get("AIRFLOW_HOME") == home:
+                found.append(f"{p.info['pid']}: {cmdline[:120]}")
+        except psutil.Error:
+            pass
+    return found
+
+
+def test_stop_leaves_no_process_even_during_a_run(own_stack, own_af):
+    home = str(own_stack.home)
+    assert len(kit_processes(home)) >= 2, "the check would not see the stack's processes"
+    for i in range(3):  # stop while runs are queued or running: their task processes go too
+        own_af.post("/dags/dependent_dag/dagRuns", json=no_run_body(own_af, dag_run_id=f"rel9_stop_{i}"))
+    bearer(own_af)
+    time.sleep(2)
+    own_stack.stop()
+    deadline = time.monotonic() + 10
+    while kit_processes(home) and time.monotonic() < deadline:  # none outside the process group
+        time.sleep(0.5)
+    assert kit_processes(home) == []
+    assert own_stack.pgid() is None and not own_stack.pidfile.exists()
+    with socket.socket() as s:  # the port is free (connections of the client may be in TIME_WAIT)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", own_stack.port))
+
+
+def test_logs_hold_no_credential(own_stack):
+    tokens = {t for t in tokens_seen if len(t) > 20}
+    assert own_stack.major == "2" or tokens, "no token was recorded: the check would be empty"
+    passwords_file = (own_stack.home / "passwords.json").read_text() if MAJOR == "3" else None
+    logs = sorted(own_stack.logs.rglob("*.log"))
+    assert {p.name for p in logs} >= {"scheduler.log", "api-server.log" if MAJOR == "3" else "webserver.log"}
+    for log in logs:
+        text = log.read_text(errors="replace")
+        assert PASSWORD not in text, f"{log} contains the password"
+        if passwords_file:
+            assert passwords_file not in text, f"{log} contains the passwords file"
+        for token in tokens:
+            assert token not in text and token.split(".")[2] not in text, f"{log} contains a JWT it was sent"

@@ -5,18 +5,22 @@
 # every cell must run and every assert hold, but outputs are not compared.
 set -u
 cd "$(dirname "$0")/.."
-failed=()
+failed=() passed=()
 for major in ${KIT_TEST_VERSIONS:-3 2}; do
   version=$(sed -n 's/^apache-airflow==//p' "requirements/airflow$major.in")
   echo
   echo "================ Airflow $version ================"
   lax=()
   [ "$major" = 2 ] && lax=(--nbval-lax)
-  KIT_AIRFLOW=$major .venv/bin/python -m pytest "${lax[@]}" "$@" || failed+=("Airflow $version")
+  if KIT_AIRFLOW=$major .venv/bin/python -m pytest "${lax[@]}" "$@"; then
+    passed+=("Airflow $version")
+  else
+    failed+=("Airflow $version")
+  fi
 done
 echo
 if [ ${#failed[@]} -gt 0 ]; then
   echo "make test FAILED on: ${failed[*]} (scroll up to that version's section)"
   exit 1
 fi
-echo "make test passed on Airflow ${KIT_TEST_VERSIONS:-3 2}."
+echo "make test passed on: ${passed[*]}"

@@ -14,7 +14,7 @@ STACK_DEPS := .venv/.kit-lock
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help up airflow down status test lock install
+.PHONY: help up airflow down status test bench lock install
 
 help: ## List the targets
 	@echo "airflow-api-kit: learn the Airflow REST API against a local Airflow (admin:admin)."
@@ -38,6 +38,9 @@ status: ## Show what is running
 
 test: .venv/.kit-lock .venv-airflow2/.kit-lock ## Run the whole suite on Airflow 3, then 2.11, on isolated stacks (never yours)
 	@scripts/test.sh
+
+bench: .venv/.kit-lock .venv-airflow2/.kit-lock ## Benchmark the kit against stock Airflow (20-30 min; docs/benchmarks.md)
+	@$(PY) bench/bench.py $(BENCH_ARGS)
 
 install: $(STACK_DEPS) ## Install the Python environment(s) from the lock files (make up does this)
 

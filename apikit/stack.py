@@ -91,6 +91,12 @@ class Stack:
                 "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "3",
                 "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "10",
                 "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+                # The scheduler loop sleeps 0.2 s when idle (default 1 s): each run waits for a
+                # loop three times (run start, second task, run end).
+                "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
+                # A task's supervisor notices its task has exited within 1 s (default: up to 5 s,
+                # its heartbeat interval), so a finished task frees its slot at once.
+                "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
             })
         else:
             env.update({
@@ -185,7 +191,7 @@ class Stack:
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
         self.pidfile.write_text(f"{proc.pid}\n")
-        self.wait_healthy(began, timeout)
+        self.wait_healthy(proc, began, timeout)
 
     def check_port_free(self) -> None:
         with socket.socket() as s:
@@ -219,18 +225,28 @@ class Stack:
             if done.returncode != 0 and step[0] == "db":
                 raise StackError(f"`airflow {' '.join(step)}` failed:\n{tail(self.logs / 'setup.log')}")
 
-    def wait_healthy(self, began: float, timeout: float) -> None:
+    def wait_healthy(self, launcher: subprocess.Popen, began: float, timeout: float) -> None:
+        launched = time.monotonic()
         while time.monotonic() - began < timeout:
             if self.healthy():
                 print(f"Airflow {self.version} is healthy at {self.url} "
                       f"after {time.monotonic() - began:.0f} s.")
                 return
-            pgid = self.pgid()
-            if pgid is None or self.dead_component():
-                name = self.dead_component() or "api-server"
+            if launcher.poll() is not None:  # every component has exited
                 self.stop(quiet=True)
-                raise StackError(f"Airflow's {name} stopped during start-up. The end of its log "
-                                 f"({self.logs / (name + '.log')}):\n{tail(self.logs / (name + '.log'))}")
+                logs = "\n".join(f"--- {name}.log:\n{tail(self.logs / (name + '.log'), 10)}"
+                                  for name in self.components())
+                raise StackError(f"Airflow's components all exited during start-up (code "
+                                 f"{launcher.returncode}). The ends of their logs:\n{logs}")
+            # A component that exits early: given a few seconds to start, and seen twice.
+            if time.monotonic() - launched > 5 and self.dead_component():
+                time.sleep(1)
+                name = self.dead_component()
+                if name:
+                    self.stop(quiet=True)
+                    log = self.logs / f"{name}.log"
+                    raise StackError(f"Airflow's {name} stopped during start-up. The end of its log "
+                                     f"({log}):\n{tail(log)}")
             time.sleep(0.5)
         self.stop(quiet=True)
         raise StackError(f"Airflow was not healthy after {timeout:.0f} s; logs are in {self.logs}.")
@@ -268,7 +284,7 @@ class Stack:
                 time.sleep(0.1)
         self.pidfile.unlink(missing_ok=True)
         if not quiet:
-            print(f"Stopped Airflow {self.major} (process group {pgid}); port {self.port} is free.")
+            print(f"Stopped Airflow {self.major} (process group {pgid}).")
 
 
 def kill_group(pgid: int, sig: int) -> None:

@@ -1,0 +1,40 @@
+"""`make bench` runs: a tiny count against the kit's own stack prints every row and writes the JSON.
+
+Not a timed test: the figures themselves are not checked (the machine may be busy), only that each
+measurement was taken."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from apikit.stack import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+import bench  # noqa: E402
+
+
+@pytest.mark.airflow3  # the benchmark measures both versions itself; one smoke run is enough
+def test_bench_smoke_run_prints_every_row(tmp_path):
+    out = tmp_path / "latest.json"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "bench.py"), "--kit-only", "--versions", "3",
+         "--no-cold", "--runs", "2", "--burst", "4", "--concurrency", "1", "--settle", "1",
+         "--new-dag-timeout", "60", "--burst-timeout", "90", "--json", str(out), "--no-docs", "--workdir", str(tmp_path)],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for _, label, _, _ in bench.ROWS:
+        assert label in done.stdout, f"row {label!r} missing from the table:\n{done.stdout}"
+    assert "stock / kit" in done.stdout
+
+    results = json.loads(out.read_text())
+    kit = results["targets"]["kit3"]
+    assert "error" not in kit, kit
+    assert {"nproc", "memory_gb", "cpu"} <= set(results["machine"])
+    assert kit["warm_s"] > 0 and kit["new_dag_s"] is not None
+    assert kit["trigger"]["runs"] == 2 and kit["trigger"]["failed"] == 0
+    assert kit["burst"]["accepted"] == 4 and kit["burst"]["lost"] == 0
+    assert kit["burst"]["duplicated"] == 0 and kit["burst"]["all_succeeded_in"] is not None
+    assert kit["pss_idle_mb"] > 0 and kit["pss_after_burst_mb"] > 0
+    assert kit["trigger"]["profile_median"], "no profile of where the time goes"
+    assert not list(tmp_path.glob("apikit-bench-*")), "the work folder was not cleaned up"

@@ -21,11 +21,13 @@ def run() -> int:
     env = dict(os.environ)
     if not env.get("AIRFLOW_URL"):  # the notebooks talk to the stack just started
         env["AIRFLOW_URL"] = from_environment().url
-    print(f"Starting JupyterLab on notebooks/: open the http://127.0.0.1:{port}/lab?token=... link it "
-          f"prints below.\nCtrl-C stops JupyterLab; Airflow keeps running until `make down`.\n")
-    proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-                             f"--port={port}", f"--notebook-dir={REPO / 'notebooks'}",
-                             ], start_new_session=True, env=env)
+    print(f"Starting JupyterLab on notebooks/: open the http://127.0.0.1:{port}/lab?token=<token> link "
+          f"it prints below.\nCtrl-C stops JupyterLab; Airflow keeps running until `make down`.\n")
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+               f"--notebook-dir={REPO / 'notebooks'}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers, WSL: JupyterLab refuses root unless told
+        command.append("--allow-root")
+    proc = subprocess.Popen(command, start_new_session=True, env=env)
     PIDFILE.write_text(f"{proc.pid}\n")
     try:
         return proc.wait()

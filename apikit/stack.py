@@ -146,15 +146,7 @@ class Stack:
         return None
 
     def healthy(self) -> bool:
-        path = "/api/v2/monitor/health" if self.major == "3" else "/api/v1/health"
-        try:
-            r = requests.get(self.url + path, timeout=3)
-            parts = r.json()
-        except (requests.RequestException, ValueError):
-            return False
-        wanted = ("metadatabase", "scheduler") + (("dag_processor",) if self.major == "3" else ())
-        return r.ok and all((parts.get(p) or {}).get("status") == "healthy" for p in wanted) \
-            and self.server_version() == self.version
+        return components_healthy(self.url, self.major) and self.server_version() == self.version
 
     def status(self) -> str:
         pgid = self.pgid()
@@ -285,6 +277,18 @@ class Stack:
         self.pidfile.unlink(missing_ok=True)
         if not quiet:
             print(f"Stopped Airflow {self.major} (process group {pgid}).")
+
+
+def components_healthy(url: str, major: str) -> bool:
+    """The health endpoint says the database, the scheduler (and on 3.x the DAG processor) are healthy."""
+    path = "/api/v2/monitor/health" if major == "3" else "/api/v1/health"
+    try:
+        r = requests.get(url + path, timeout=3)
+        parts = r.json()
+    except (requests.RequestException, ValueError):
+        return False
+    wanted = ("metadatabase", "scheduler") + (("dag_processor",) if major == "3" else ())
+    return r.ok and all((parts.get(p) or {}).get("status") == "healthy" for p in wanted)
 
 
 def kill_group(pgid: int, sig: int) -> None:

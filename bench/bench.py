@@ -48,7 +48,8 @@ import requests
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from apikit.stack import Stack, airflow_version_pinned, group_alive, kill_group, safe_pgid  # noqa: E402
+from apikit.stack import (Stack, airflow_version_pinned, components_healthy, group_alive,  # noqa: E402
+                          kill_group, safe_pgid)
 
 RESULTS = REPO / "bench" / "results"
 DOCS = REPO / "docs" / "benchmarks.md"
@@ -171,14 +172,7 @@ class Target:
         self.name = f"{self.kind} {self.version}"
 
     def healthy(self) -> bool:
-        path = "/api/v2/monitor/health" if self.major == "3" else "/api/v1/health"
-        try:
-            r = requests.get(self.url + path, timeout=3)
-            parts = r.json()
-        except (requests.RequestException, ValueError):
-            return False
-        wanted = ("metadatabase", "scheduler") + (("dag_processor",) if self.major == "3" else ())
-        return r.ok and all((parts.get(p) or {}).get("status") == "healthy" for p in wanted)
+        return components_healthy(self.url, self.major)
 
     def pss_mb(self) -> tuple[float, int]:
         """Total PSS of every process of the stack: its process group and their descendants."""

@@ -266,14 +266,7 @@ class Stack:
             if not quiet:
                 print(f"Airflow {self.major} is not running.")
             return
-        kill_group(pgid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while group_alive(pgid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if group_alive(pgid):
-            kill_group(pgid, signal.SIGKILL)
-            while group_alive(pgid) and time.monotonic() < deadline + 5:
-                time.sleep(0.1)
+        stop_group(pgid, grace)
         self.pidfile.unlink(missing_ok=True)
         if not quiet:
             print(f"Stopped Airflow {self.major} (process group {pgid}).")
@@ -289,6 +282,18 @@ def components_healthy(url: str, major: str) -> bool:
         return False
     wanted = ("metadatabase", "scheduler") + (("dag_processor",) if major == "3" else ())
     return r.ok and all((parts.get(p) or {}).get("status") == "healthy" for p in wanted)
+
+
+def stop_group(pgid: int, grace: float = 20) -> None:
+    """SIGTERM to the whole process group; SIGKILL to what is left after `grace` seconds."""
+    kill_group(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if group_alive(pgid):
+        kill_group(pgid, signal.SIGKILL)
+        while group_alive(pgid) and time.monotonic() < deadline + 5:
+            time.sleep(0.1)
 
 
 def kill_group(pgid: int, sig: int) -> None:

@@ -31,7 +31,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -49,7 +48,7 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from apikit.stack import (Stack, airflow_version_pinned, components_healthy, group_alive,  # noqa: E402
-                          kill_group, safe_pgid)
+                          safe_pgid, stop_group)
 
 RESULTS = REPO / "bench" / "results"
 DOCS = REPO / "docs" / "benchmarks.md"
@@ -313,15 +312,7 @@ class Stock(Target):
     def stop(self) -> None:
         if not self.proc:
             return
-        pgid = self.proc.pid
-        kill_group(pgid, signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while group_alive(pgid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if group_alive(pgid):
-            kill_group(pgid, signal.SIGKILL)
-            while group_alive(pgid) and time.monotonic() < deadline + 10:
-                time.sleep(0.1)
+        stop_group(self.proc.pid, grace=30)
         with contextlib.suppress(Exception):
             self.proc.wait(timeout=5)
         self.proc = None

@@ -45,7 +45,10 @@ bench: .venv/.kit-lock .venv-airflow2/.kit-lock ## Benchmark the kit against sto
 install: $(STACK_DEPS) ## Install the Python environment(s) from the lock files (make up does this)
 
 lock: ## Re-resolve the lock files after editing requirements/*.in
-	uv pip compile -q --universal -p 3.11 requirements/airflow3.in -o requirements/airflow3.lock
+	@# rfc3987-syntax (jsonschema[format-nongpl], for JupyterLab) builds a grammar when imported: 1.6 s of
+	@# every Airflow process start; jsonschema works without it (one format check fewer).
+	uv pip compile -q --universal -p 3.11 --no-emit-package rfc3987-syntax --no-emit-package lark \
+		requirements/airflow3.in -o requirements/airflow3.lock
 	uv pip compile -q --universal -p 3.11 requirements/airflow2.in -o requirements/airflow2.lock
 
 .venv/.kit-lock: requirements/airflow3.lock

@@ -77,10 +77,11 @@ def live_values() -> dict:
     return values
 
 
-def run_newman(newman: Path, env_file: Path, tmp_path: Path, folders=(), timeout=900) -> dict:
+def run_newman(newman: Path, env_file: Path, tmp_path: Path, folders=(), timeout=900,
+               collection: Path = COLLECTION) -> dict:
     """Run the collection (or some folders); fail with every failed assertion and error, listed."""
     report = tmp_path / f"newman-report.{len(list(tmp_path.iterdir()))}.json"
-    cmd = ["node", str(newman), "run", str(COLLECTION), "-e", str(env_file), "--color", "off",
+    cmd = ["node", str(newman), "run", str(collection), "-e", str(env_file), "--color", "off",
            "--reporters", "cli,json", "--reporter-json-export", str(report), "--timeout-request", "60000"]
     for folder in folders:
         cmd += ["--folder", folder]
@@ -252,6 +253,10 @@ def notebook_calls(path: Path) -> list[tuple[str, str]]:
       af.major), only the branch taken on Airflow 3 counts: the collection is written for Airflow 3, and
       its request scripts make the Airflow 2 form of the same call (a request per call site, not per
       branch). A test that does not read af.major counts both branches.
+    - Only calls through `af` (and raw requests to `{api}` / `{af.url}`) count: the collection runs
+      against one server. Notebook 08's second connection, `af2` (an Airflow 2.11 beside the Airflow 3),
+      is not counted: its raw requests to f"{af2.url}/api/v1/..." are the same webinar calls that it then
+      sends to f"{af.url}/api/v1/...", which the collection's requests make, succeeding on Airflow 2.
     - Helpers that poll (af.wait_for_run) and calls inside the helper are not notebook calls; the
       collection waits in a request's pre-request script instead. Calls to other addresses (a
       plugin's own pages such as f"{af.url}/sql-runner/run") are not REST API calls and not counted.
@@ -289,6 +294,8 @@ else:
 t = af.table(f"/dags/{dag_id}/dagRuns", columns=["x"])
 af.wait_for_run(dag_id, run_id)
 af.post(f"/dags/{dag_id}/dagRuns", json={"logical_date": None} if af.major >= 3 else {})
+v1 = requests.get(f"{af2.url}/api/v1/providers", auth=("a", "b"))
+af2.delete(f"/dags/{dag_id}/dagRuns/{run_id}")
 '''
     finder = CallFinder()
     finder.visit(ast.parse(source))
@@ -393,7 +400,10 @@ def test_every_request_is_in_the_servers_openapi(af):
     missing = []
     for folder, name, req in collection_requests(collection):
         path = collection_path(req["url"]["raw"])
-        if af.major < 3:
+        if path.startswith("/api/v1/"):  # folder 08: the webinar's calls, sent as it made them
+            if af.major >= 3:
+                continue  # to Airflow 3 on purpose: its tests expect the 404 / 405
+        elif af.major < 3:
             if skipped_on_airflow_2(folder, name, collection):
                 continue
             rest = path.removeprefix("/api/v2")

@@ -8,6 +8,7 @@ The tests run in file order and share it; the last ones stop it."""
 from __future__ import annotations
 
 import atexit
+import json
 import socket
 import time
 
@@ -17,6 +18,7 @@ import requests
 
 from apikit.client import Airflow, AirflowAuthError, AirflowNotRunning
 from conftest import MAJOR, fresh_stack, wait_for_dags
+from test_postman import environment, load_collection, newman, run_newman  # noqa: F401 (newman: fixture)
 
 PASSWORD = "rel-9-Pw-not-admin"
 JWT_SECONDS = 4  # api_auth.jwt_expiration_time: the tokens the API hands out live this long
@@ -96,6 +98,42 @@ def test_client_keeps_working_across_real_jwt_expiry(own_stack, own_af):
     assert own_af.wait_for_run("dependent_dag", run["dag_run_id"], progress=False)["state"] == "success"
     bearer(own_af)
 
+
+
+@pytest.mark.airflow3
+@pytest.mark.parametrize("saved_expiry", ["its own", "far ahead"])
+def test_postman_recovers_from_an_expired_token(own_stack, own_af, newman, tmp_path, saved_expiry):
+    """The collection holds a JWT that has expired (saved by an earlier session). With its own expiry
+    saved beside it, the pre-request script signs in anew before sending; with an expiry far ahead
+    (a clock that is off, a server restarted with another secret), Airflow refuses it with a 401 and
+    after.js signs in again and sends that request once more. Either way: no failure."""
+    answer = requests.post(f"{own_stack.url}/auth/token", json={"username": "admin", "password": PASSWORD},
+                           timeout=10)
+    token = answer.json()["access_token"]
+    tokens_seen.add(token)
+    time.sleep(JWT_SECONDS + 1.5)
+    assert requests.get(f"{own_stack.url}/api/v2/dags", timeout=10,
+                        headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    expires = (time.time() + (3600 if saved_expiry == "far ahead" else -1)) * 1000
+    collection = load_collection()
+    saved = {"jwt": token, "jwtExpiresAt": str(int(expires)), "jwtFor": f"{own_stack.url} admin"}
+    for variable in collection["variable"]:
+        variable["value"] = saved.get(variable["key"], variable["value"])
+    path = tmp_path / "saved-token.postman_collection.json"
+    path.write_text(json.dumps(collection))
+    env = environment("local-airflow3", tmp_path, baseUrl=own_stack.url, password=PASSWORD)
+    folder = collection["item"][1]["name"]  # 01 DAGs: every request signed with the saved token
+    run = run_newman(newman, env, tmp_path, folders=[folder], collection=path)
+    # newman's report can list one request twice (the same httpRequestId): each is counted once
+    answers = list({e["cursor"]["httpRequestId"]: (e["item"]["name"], e["response"]["code"])
+                    for e in run["executions"]}.values())
+    first_name = collection["item"][1]["item"][0]["name"]
+    if saved_expiry == "far ahead":
+        assert answers[:2] == [(first_name, 401), (first_name, 200)], answers  # refused, then resent
+        assert [code for _, code in answers[2:]].count(401) == 0
+    else:
+        assert 401 not in [code for _, code in answers], answers  # renewed before sending
+    assert len([a for a in answers if a[1] != 401]) == len(collection["item"][1]["item"])
 
 # --- server stopped mid-session, then restarted ----------------------------------------------------
 def test_stopped_mid_session_then_restarted(own_stack, own_af):

@@ -11,10 +11,14 @@
 // It also sets the collection variables `major` (3 or 2) and `authModeUsed`, which request scripts use
 // where the two APIs differ. A request with the header `X-Kit-Auth: none` is sent without credentials (the header is
 // removed); a request with its own Authorization header keeps it on Airflow 3.
+// A request that after.js sends again (its token was refused) is marked `sent:` in `kitResend`.
 const baseUrl = pm.variables.replaceIn('{{baseUrl}}').replace(/\/+$/, '');
 const username = pm.variables.get('username') || 'admin';
 const password = pm.variables.get('password') || 'admin';
 const noAuth = String(pm.request.headers.get('X-Kit-Auth') || '').toLowerCase() === 'none';
+if (pm.collectionVariables.get('kitResend') === pm.info.requestId) {  // after.js resends this one
+  pm.collectionVariables.set('kitResend', 'sent:' + pm.info.requestId);
+}
 pm.request.headers.remove('X-Kit-Auth');
 
 function b64(text) { return CryptoJS.enc.Base64.stringify(CryptoJS.enc.Utf8.parse(text)); }

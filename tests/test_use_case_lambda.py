@@ -63,17 +63,35 @@ def dag_listed(af):
 
 
 def forget_run(af, run_id):
-    """Runs of an earlier session on a reused stack would make the first trigger a 409."""
     try:
         af.delete(f"/dags/{DAG}/dagRuns/{run_id}")
     except AirflowAPIError as exc:
         assert exc.status == 404
 
 
-def test_object_created_triggers_one_run_and_a_duplicate_none(af, fn):
+@pytest.fixture()
+def forget(af):
+    """forget(run_id): the run is deleted before the test (a run left on a reused stack would make the
+    first trigger a 409) and, once finished, after it (the stack is left as the test found it)."""
+    made = []
+
+    def forget_(run_id):
+        forget_run(af, run_id)
+        made.append(run_id)
+
+    yield forget_
+    for run_id in made:
+        try:
+            af.wait_for_run(DAG, run_id, timeout=300, progress=False)
+        except AirflowAPIError:  # never triggered
+            pass
+        forget_run(af, run_id)
+
+
+def test_object_created_triggers_one_run_and_a_duplicate_none(af, fn, forget):
     s3_event = event("s3_object_created")
     run_id = fn.run_id_for(fn.created_objects(s3_event)[0])
-    forget_run(af, run_id)
+    forget(run_id)
     first = fn.lambda_handler(s3_event, Context())
     assert first["triggered"] == [run_id] and first["already_triggered"] == []
     again = fn.lambda_handler(s3_event, Context())  # S3 delivered it twice, or Lambda retried
@@ -88,12 +106,12 @@ def test_object_created_triggers_one_run_and_a_duplicate_none(af, fn):
     assert fn.sleeps == []  # nothing was retried
 
 
-def test_eventbridge_and_mixed_records(af, fn):
+def test_eventbridge_and_mixed_records(af, fn, forget):
     bridge, mixed = event("eventbridge_object_created"), event("s3_two_objects")
     ids = [fn.run_id_for(o) for e in (bridge, mixed) for o in fn.created_objects(e)]
     assert len(ids) == 2  # the delete record of s3_two_objects is skipped
     for run_id in ids:
-        forget_run(af, run_id)
+        forget(run_id)
     assert fn.lambda_handler(bridge, Context())["triggered"] == ids[:1]
     assert fn.lambda_handler(mixed, Context())["triggered"] == ids[1:]
     run = af.get(f"/dags/{DAG}/dagRuns/{ids[1]}")

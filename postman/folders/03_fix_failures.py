@@ -1,6 +1,6 @@
 """Folder for notebooks/03_fix_failures.ipynb: make a task fail, find it, read why, clear it (dry run
 first), watch the run succeed, the tries, delete the run."""
-from common import NO_LOGICAL_DATE_ON_2, request, status, wait_for_runs
+from common import NO_LOGICAL_DATE_ON_2, all_succeeded_task_3_on_try_2, request, status, wait_for_runs
 
 RUN = "pm.collectionVariables.get('failRunId')"
 CLEAR_BODY = ('{{\n  "dry_run": {dry},\n  "only_failed": true,\n  "reset_dag_runs": true,\n'
@@ -134,12 +134,7 @@ reset to `queued`, so the scheduler runs the cleared tasks again.
 `GET .../dagRuns/{{failRunId}}/taskInstances` once the run has finished again (the pre-request script
 waits): every task succeeded; `task_3` on its second try, `task_1` and `task_2` kept their first.
 """,
-            tests=status(200) + [
-                "const tries = Object.fromEntries(pm.response.json().task_instances.map(t => [t.task_id, [t.state, t.try_number]]));",
-                'pm.test("all succeeded; task_3 on try 2", () => pm.expect(tries).to.eql({',
-                "  task_1: ['success', 1], task_2: ['success', 1], task_3: ['success', 2],",
-                "  task_4: ['success', 1], task_5: ['success', 1]}));",
-            ]),
+            tests=status(200) + all_succeeded_task_3_on_try_2()),
         request(
             "7b · Check: the run succeeded", "GET", "/dags/random_failures/dagRuns/{{failRunId}}",
             description="`GET .../dagRuns/{{failRunId}}`: `success`.",

@@ -2,7 +2,7 @@
 what Airflow 3 answers to them, the steps to their Airflow 3 forms, and those forms."""
 import json
 
-from common import ON_AIRFLOW_2, request, status, wait_for_runs
+from common import ON_AIRFLOW_2, all_succeeded_task_3_on_try_2, request, status, wait_for_runs
 
 DATE = "2024-02-03T14:15:22Z"  # the logical (Airflow 2: execution) date of the folder's run
 RUN = "pm.collectionVariables.get('migrationRunId')"
@@ -258,12 +258,7 @@ filter is renamed too. The one run of request 3.3. Skipped on Airflow 2.
 `GET .../dagRuns/{{migrationRunId}}/taskInstances` once the run has finished again: every task
 succeeded, `task_3` on its second try. Skipped on Airflow 2.
 """,
-            tests=status(200) + [
-                "const tries = Object.fromEntries(pm.response.json().task_instances.map(t => [t.task_id, [t.state, t.try_number]]));",
-                'pm.test("all succeeded; task_3 on try 2", () => pm.expect(tries).to.eql({',
-                "  task_1: ['success', 1], task_2: ['success', 1], task_3: ['success', 2],",
-                "  task_4: ['success', 1], task_5: ['success', 1]}));",
-            ]),
+            tests=status(200) + all_succeeded_task_3_on_try_2()),
         request(
             "3.7 · Check: the run succeeded", "GET", "/dags/random_failures/dagRuns/{{migrationRunId}}", pre=ONLY_ON_3,
             description="`GET /api/v2/dags/random_failures/dagRuns/{{migrationRunId}}`: `success`. Skipped on Airflow 2.",

@@ -112,3 +112,14 @@ def only_on_airflow_3(*params: str) -> list[str]:
     an unknown parameter); the tests filter the answer themselves."""
     names = ", ".join(f"'{p}'" for p in params)
     return [f"{ON_AIRFLOW_2} [{names}].forEach(p => pm.request.url.query.remove(p));  // Airflow 3 only"]
+
+
+def all_succeeded_task_3_on_try_2() -> list[str]:
+    """Tests of a random_failures run whose task_3 failed once and was cleared: every task succeeded,
+    task_3 on its second try, the others on their first."""
+    return [
+        "const tries = Object.fromEntries(pm.response.json().task_instances.map(t => [t.task_id, [t.state, t.try_number]]));",
+        'pm.test("all succeeded; task_3 on try 2", () => pm.expect(tries).to.eql({',
+        "  task_1: ['success', 1], task_2: ['success', 1], task_3: ['success', 2],",
+        "  task_4: ['success', 1], task_5: ['success', 1]}));",
+    ]

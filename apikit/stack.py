@@ -178,8 +178,11 @@ class Stack:
         # One shell in a new session starts every component and waits: they all share its process
         # group, which is what `stop` signals.
         airflow = shlex.quote(str(self.venv / "bin" / "airflow"))
+        # The triggerer starts at a lower CPU priority: the start is CPU-bound (each component imports
+        # Airflow), health needs the other three, and no kit DAG defers a task at once.
         script = " ".join(
-            f"{airflow} {' '.join(args)} >>{shlex.quote(str(self.logs / name))}.log 2>&1 &"
+            f"{'nice -n 10 ' if name == 'triggerer' else ''}{airflow} {' '.join(args)} "
+            f">>{shlex.quote(str(self.logs / name))}.log 2>&1 &"
             for name, args in self.components().items()) + " wait"
         proc = subprocess.Popen(["/bin/sh", "-c", script], env=env, cwd=self.home,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

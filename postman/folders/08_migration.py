@@ -24,6 +24,11 @@ WEBINAR_AUTH = [
     "CryptoJS.enc.Base64.stringify(CryptoJS.enc.Utf8.parse(pair))});",
 ]
 ONLY_ON_3 = [f"{ON_AIRFLOW_2} pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls"]
+
+
+def wait_if(opening: str) -> list[str]:
+    """Pre-request lines that wait until this folder's run has finished, inside `opening` (an `if (...) {`)."""
+    return [opening] + ["  " + line for line in wait_for_runs(("random_failures", RUN))] + ["}"]
 DATE_NAMES_ON_2 = [
     f"{ON_AIRFLOW_2} {{  // Airflow 2 still calls it execution_date",
     "  pm.request.url.query.each(q => { q.key = q.key.replace('logical_date', 'execution_date'); });",
@@ -125,8 +130,7 @@ makes `task_3` fail. Airflow 2.11: 200, the run `manual__2024-02-03T14:15:22+00:
         webinar(
             "1.5 · Webinar call 5 as it was: Rerun Tasks", "POST", "/api/v1/dags/random_failures/clearTaskInstances",
             body=CLEAR_V1,
-            pre=["if (pm.collectionVariables.get('major') === '2') {  // wait until the run has failed"]
-            + ["  " + line for line in wait_for_runs(("random_failures", RUN))] + ["}"],
+            pre=wait_if("if (pm.collectionVariables.get('major') === '2') {  // wait until the run has failed"),
             description="""
 `POST /api/v1/dags/random_failures/clearTaskInstances` with the webinar's body, its invalid JSON fixed
 (`"task_ids": ["random-task]` lacked a quote) and naming our tasks: `task_3` failed, `task_4` and
@@ -237,8 +241,7 @@ filter is renamed too. The one run of request 3.3. Skipped on Airflow 2.
         request(
             "3.5 · Airflow 3 form of call 5: Rerun Tasks", "POST", "/dags/random_failures/clearTaskInstances",
             body=CLEAR_V2,
-            pre=ONLY_ON_3 + ["if (pm.collectionVariables.get('major') !== '2') {  // wait until the run has failed"]
-            + ["  " + line for line in wait_for_runs(("random_failures", RUN))] + ["}"],
+            pre=ONLY_ON_3 + wait_if("if (pm.collectionVariables.get('major') !== '2') {  // wait until the run has failed"),
             description="""
 `POST /api/v2/dags/random_failures/clearTaskInstances` with the webinar's body without
 `include_subdags` and `include_parentdag`, once the run has failed (the pre-request script waits): 200,
@@ -252,8 +255,7 @@ filter is renamed too. The one run of request 3.3. Skipped on Airflow 2.
             ]),
         request(
             "3.6 · Check: the cleared tasks re-ran", "GET", "/dags/random_failures/dagRuns/{{migrationRunId}}/taskInstances",
-            pre=ONLY_ON_3 + ["if (pm.collectionVariables.get('major') !== '2') {"]
-            + ["  " + line for line in wait_for_runs(("random_failures", RUN))] + ["}"],
+            pre=ONLY_ON_3 + wait_if("if (pm.collectionVariables.get('major') !== '2') {"),
             description="""
 `GET .../dagRuns/{{migrationRunId}}/taskInstances` once the run has finished again: every task
 succeeded, `task_3` on its second try. Skipped on Airflow 2.

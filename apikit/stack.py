@@ -211,8 +211,8 @@ class Stack:
         """Create or upgrade the metadata database; on 2.x, the user. Skipped when the database is still
         at the revision this Airflow version migrated it to (`airflow db migrate` takes ~4 s even then)."""
         marker = self.home / "migrated.json"
-        done_before = {"airflow": self.version, "revision": self.db_revision()}
-        if done_before["revision"] and marker.exists() and json.loads(marker.read_text()) == done_before:
+        schema = self.schema()
+        if schema["revision"] and marker.exists() and json.loads(marker.read_text()) == schema:
             return
         marker.unlink(missing_ok=True)
         steps = [["db", "migrate"]]
@@ -227,18 +227,18 @@ class Stack:
                                       stderr=subprocess.STDOUT)
             if done.returncode != 0 and step[0] == "db":
                 raise StackError(f"`airflow {' '.join(step)}` failed:\n{tail(self.logs / 'setup.log')}")
-        marker.write_text(json.dumps({"airflow": self.version, "revision": self.db_revision()}))
+        marker.write_text(json.dumps(self.schema()))
 
-    def db_revision(self) -> str | None:
-        """The metadata database's schema revision (alembic's), or None if there is none to read."""
-        database = self.home / "airflow.db"
-        if not database.exists():
-            return None
-        try:
-            with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
-                return db.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-        except (sqlite3.Error, TypeError):
-            return None
+    def schema(self) -> dict:
+        """This Airflow version and its database's schema revision (alembic's; None if none to read)."""
+        database, revision = self.home / "airflow.db", None
+        if database.exists():
+            try:
+                with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+                    revision = db.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+            except (sqlite3.Error, TypeError):
+                pass
+        return {"airflow": self.version, "revision": revision}
 
     def wait_healthy(self, launcher: subprocess.Popen, began: float, timeout: float) -> None:
         launched = time.monotonic()

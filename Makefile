@@ -6,6 +6,7 @@ export
 AIRFLOW ?= 3
 SHELL := /bin/bash
 PY := .venv/bin/python
+UV := $(shell command -v uv || echo .venv/bin/uv)
 
 ifeq ($(AIRFLOW),2)
 STACK_DEPS := .venv/.kit-lock .venv-airflow2/.kit-lock
@@ -14,7 +15,7 @@ STACK_DEPS := .venv/.kit-lock
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help up airflow down status test bench lock install
+.PHONY: help up airflow down status test check notebooks postman bench lock install
 
 help: ## List the targets
 	@echo "airflow-api-kit: learn the Airflow REST API against a local Airflow (admin:admin)."
@@ -33,11 +34,21 @@ down: ## Stop everything the kit started (Airflow 3 and 2, JupyterLab)
 	@if [ -x $(PY) ]; then $(PY) -m apikit.jupyter stop; $(PY) -m apikit.stack stop --all; \
 	 else echo "Nothing to stop: the kit is not installed."; fi
 
-status: ## Show what is running
-	@$(PY) -m apikit.stack status
+status: ## Show what is running, and name any part of Airflow that has stopped
+	@if [ -x $(PY) ]; then $(PY) -m apikit.jupyter status; $(PY) -m apikit.stack status --all; \
+	 else echo "Nothing runs: the kit is not installed."; fi
 
-test: .venv/.kit-lock .venv-airflow2/.kit-lock ## Run the whole suite on Airflow 3, then 2.11, on isolated stacks (never yours)
-	@scripts/test.sh
+test: .venv/.kit-lock .venv-airflow2/.kit-lock ## The whole suite on Airflow 3 and 2.11 at once, on stacks of its own (never yours)
+	@scripts/test.sh $(PYTEST_ARGS)
+
+notebooks: .venv/.kit-lock .venv-airflow2/.kit-lock ## Run notebooks (NB="notebooks/01_dags.ipynb ...", default all) on private stacks and save their outputs
+	@$(PY) scripts/run_notebooks.py $(NB)
+
+check: .venv/.kit-lock .venv-airflow2/.kit-lock ## The fast checks that need no Airflow running (lint, DAGs, unit tests): ~30 s
+	@scripts/check.sh
+
+postman: ## Rebuild the Postman collection and environments from the notebooks and postman/folders/*.js
+	@$(PY) -m postman.build_collection
 
 bench: .venv/.kit-lock .venv-airflow2/.kit-lock ## Benchmark the kit against stock Airflow (20-30 min; docs/benchmarks.md)
 	@$(PY) bench/bench.py $(BENCH_ARGS)
@@ -47,12 +58,12 @@ install: $(STACK_DEPS) ## Install the Python environment(s) from the lock files 
 lock: ## Re-resolve the lock files after editing requirements/*.in
 	@# rfc3987-syntax (jsonschema[format-nongpl], for JupyterLab) builds a grammar when imported: 1.6 s of
 	@# every Airflow process start; jsonschema works without it (one format check fewer).
-	uv pip compile -q --universal -p 3.11 --no-emit-package rfc3987-syntax --no-emit-package lark \
+	$(UV) pip compile -q --universal -p 3.11 --no-emit-package rfc3987-syntax --no-emit-package lark \
 		requirements/airflow3.in -o requirements/airflow3.lock
-	uv pip compile -q --universal -p 3.11 requirements/airflow2.in -o requirements/airflow2.lock
+	$(UV) pip compile -q --universal -p 3.11 requirements/airflow2.in -o requirements/airflow2.lock
 
-.venv/.kit-lock: requirements/airflow3.lock
-	@scripts/bootstrap.sh requirements/airflow3.lock .venv
+.venv/.kit-lock: requirements/airflow3.lock scripts/bootstrap.sh
+	@scripts/bootstrap.sh requirements/airflow3.lock .venv --kit
 
-.venv-airflow2/.kit-lock: requirements/airflow2.lock
+.venv-airflow2/.kit-lock: requirements/airflow2.lock scripts/bootstrap.sh
 	@scripts/bootstrap.sh requirements/airflow2.lock .venv-airflow2

@@ -1,49 +1,42 @@
-"""The test suite's own Airflow: started once for the whole run, in .airflow-test/ on a free port,
-so it never touches the stack you started with `make up`; stopped at the end, pass or fail.
+"""The test suite's own Airflow stacks: each in a home of its own under .airflow-test/ (KIT_TEST_HOME),
+on a free port, with its own copy of dags/, plugins/ and include/, so that a test never touches the
+stack you started with `make up` nor the files of your checkout. Stopped at the end, pass or fail,
+and on Ctrl-C or SIGTERM: with them every process the session started (kernels, newman, browsers).
 
 KIT_AIRFLOW picks the version (3, the default, or 2); `make test` runs the suite once for each.
 Tests that only apply to one version carry the marker `airflow3` or `airflow2` and are left out of the
 other version's run. notebooks/08_migration.ipynb needs both versions at once: it runs in the Airflow 3
-run, with an Airflow 2 beside the session's stack (peer_stack)."""
+run, with an Airflow 2 beside the session's stack (peer_stack) while its cells run."""
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from apikit.stack import REPO, Stack
+from apikit import processes
+from apikit.stack import REPO, Stack, StackError
 
 # KIT_TEST_HOME lets two test runs share a checkout without sharing a stack.
 TEST_HOME = Path(os.environ.get("KIT_TEST_HOME") or REPO / ".airflow-test").resolve()
+TEMPLATES = TEST_HOME / "templates"  # migrated databases, one per Airflow version: kept between runs
 KIT_DAGS = {"api_dag", "dependent_dag", "random_failures"}
+AIRFLOW_3_ONLY = {path.name for path in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")  # said in the intro
+                  if "**Airflow 3 only**" in "".join(json.loads(path.read_text())["cells"][0]["source"])}
 MAJOR = os.environ.get("KIT_AIRFLOW", "3")
+OTHER = {"3": "2", "2": "3"}[MAJOR]
 MIGRATION = "08_migration.ipynb"  # talks to an Airflow 2 and an Airflow 3
-
-
-def pytest_collection_modifyitems(config, items):
-    other = {"3": "airflow2", "2": "airflow3"}[MAJOR]
-
-    def left_out(item) -> bool:  # 08 already ran in the Airflow 3 run, against both versions
-        return other in item.keywords or (MAJOR == "2" and MIGRATION in item.nodeid)
-
-    config.hook.pytest_deselected(items=[item for item in items if left_out(item)])
-    items[:] = [item for item in items if not left_out(item)]
-    # tests/test_notebooks_again.py: each notebook runs again right after nbval's last cell of it.
-    for again in [item for item in items if item.path.name == "test_notebooks_again.py"]:
-        notebook = again.callspec.params["notebook"].name
-        items.remove(again)
-        cells = [i for i, item in enumerate(items) if item.path.name == notebook]
-        items.insert(cells[-1] + 1 if cells else len(items), again)
-
-
-def pytest_report_header(config):
-    return f"Airflow {Stack(MAJOR).version} (KIT_AIRFLOW={MAJOR})"
+# Every process this session starts carries its mark (nested sessions add theirs: a list of words).
+SESSION_VARIABLE = "KIT_TEST_SESSIONS"
+SESSION = processes.new_mark()
+os.environ[SESSION_VARIABLE] = f"{os.environ.get(SESSION_VARIABLE, '')} {SESSION}".strip()
 
 
 def free_port() -> int:
@@ -52,62 +45,156 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def fresh_stack(name: str, **kwargs) -> Stack:
-    """A new stack with an empty home (a fresh database) on a free port; not started yet."""
-    home = TEST_HOME / name
+# Every way the client, a notebook or a DAG finds an Airflow points at this session's stacks before any
+# test runs: AIRFLOW_URL or the ports from your .env (which `make` exports) never reach a test, even when
+# the session's stack fails to start.
+PORTS = {MAJOR: free_port(), OTHER: free_port()}  # the session's stack; notebook 08's peer
+os.environ.update({
+    "AIRFLOW": MAJOR, "AIRFLOW_URL": f"http://127.0.0.1:{PORTS[MAJOR]}",
+    "AIRFLOW2_URL": f"http://127.0.0.1:{PORTS['2']}",
+    "AIRFLOW_PORT": str(PORTS["3"]), "AIRFLOW2_PORT": str(PORTS["2"]),
+    "AIRFLOW_USERNAME": "admin", "AIRFLOW_PASSWORD": "admin", "AIRFLOW_AUTH": "on"})
+os.environ.pop("AIRFLOW_TOKEN", None)
+
+
+# --- order and selection -----------------------------------------------------------------------
+def notebook_items(items) -> dict[str, list]:
+    """The nbval items of each notebook, in order, by notebook file name."""
+    found: dict[str, list] = {}
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            found.setdefault(item.path.name, []).append(item)
+    return found
+
+
+def pytest_collection_modifyitems(config, items):
+    other = f"airflow{OTHER}"
+
+    def left_out(item) -> bool:  # 08 already ran in the Airflow 3 run, against both versions
+        return other in item.keywords or (MAJOR == "2" and MIGRATION in item.nodeid)
+
+    config.hook.pytest_deselected(items=[item for item in items if left_out(item)])
+    items[:] = [item for item in items if not left_out(item)]
+    if MAJOR == "2":  # notebooks that say "**Airflow 3 only**" at the top are skipped, visibly
+        for item in items:
+            name = item.path.name if item.path.suffix == ".ipynb" else \
+                getattr(getattr(item, "callspec", None), "params", {}).get("notebook", Path()).name
+            if name in AIRFLOW_3_ONLY:
+                item.add_marker(pytest.mark.skip(reason=f"{name} is Airflow 3 only (it says so at the top)"))
+    # tests/test_notebooks.py: each right after nbval's last cell of its notebook.
+    for check in [item for item in items if item.path.name == "test_notebooks.py"
+                  and "notebook" in getattr(getattr(item, "callspec", None), "params", {})]:
+        notebook = check.callspec.params["notebook"].name
+        items.remove(check)
+        cells = notebook_items(items).get(notebook, [])
+        items.insert(items.index(cells[-1]) + 1 if cells else len(items), check)
+    for name, cells in notebook_items(items).items():
+        FIRST_CELL[name], LAST_CELL[name] = cells[0].nodeid, cells[-1].nodeid
+    for item in items:  # `make check` leaves out what needs a running Airflow (marker: live)
+        if item.path.suffix == ".ipynb" or "stack" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.live)
+
+
+def pytest_report_header(config):
+    return f"Airflow {Stack(MAJOR).version} (KIT_AIRFLOW={MAJOR}); stacks in {TEST_HOME}"
+
+
+# --- stacks --------------------------------------------------------------------------------------
+started: list[Stack] = []  # every stack this session started: stopped at the end, whatever happens
+
+
+def fresh_stack(name: str, port: int | None = None, **kwargs) -> Stack:
+    """A new stack with an empty home (a fresh database, copied from the template), its own copy of
+    the kit's dags/, plugins/ and include/, on a free port; not started yet. Call .start() on it."""
+    if os.environ.get("KIT_CHECK_ONLY"):
+        raise AssertionError("`make check` starts no Airflow, but this test does: mark it "
+                             "@pytest.mark.live (tests that use the `stack` fixture are marked already)")
     kwargs.setdefault("major", MAJOR)
-    Stack(kwargs["major"], home=home).stop(quiet=True)  # one left by an interrupted run
+    home = TEST_HOME / f"{name}-{kwargs['major']}"
+    Stack(kwargs["major"], home=home).stop(quiet=True)  # one left by an interrupted run (if it proves ours)
     shutil.rmtree(home, ignore_errors=True)
-    return Stack(home=home, port=free_port(), **kwargs)
+    project = home / "project"
+    for folder in ("dags", "plugins", "include"):
+        shutil.copytree(REPO / folder, project / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.db", ".ipynb_checkpoints"))
+    stack = Stack(home=home, port=port or free_port(), project=project, templates=TEMPLATES, **kwargs)
+    started.append(stack)
+    return stack
 
 
 def wait_for_dags(af, dag_ids=KIT_DAGS, timeout=90) -> None:
     deadline = time.monotonic() + timeout
     while not dag_ids <= {d["dag_id"] for d in af.items("/dags")}:
         assert time.monotonic() < deadline, f"the DAGs {sorted(dag_ids)} were not listed in {timeout} s"
-        time.sleep(1)
+        time.sleep(0.5)
 
 
-_stack: Stack | None = None
-_peer: Stack | None = None
+def stop_everything() -> None:
+    """Every stack this session started, then any other process that carries the session's mark."""
+    for stack in started:
+        stack.stop(quiet=True)
+    processes.stop(SESSION, grace=5, variable=SESSION_VARIABLE)
 
 
-def stop_stacks() -> None:
-    for stack in (_peer, _stack):
-        if stack is not None:
-            stack.stop(quiet=True)
+def interrupted(signum, frame):
+    stop_everything()
+    os._exit(128 + signum)
+
+
+atexit.register(stop_everything)
+for _signal in (signal.SIGTERM, signal.SIGHUP):
+    signal.signal(_signal, interrupted)
+
+
+class Started:
+    """A stack started on first use for the whole session. If it fails to start, every test that needs
+    it fails at once with the same message: no test falls back to another Airflow."""
+
+    def __init__(self, name: str, major: str):
+        self.name, self.major = name, major
+        self.stack: Stack | None = None
+        self.failure: str | None = None
+
+    def get(self) -> Stack:
+        if self.failure:
+            pytest.fail(self.failure, pytrace=False)
+        if self.stack is None:
+            stack = fresh_stack(self.name, port=PORTS[self.major], major=self.major)
+            print(f"Starting the test stack: Airflow {stack.version} in {stack.home}, port {stack.port}")
+            try:
+                stack.start()
+                from apikit import Airflow
+                wait_for_dags(Airflow(stack.url, "admin", "admin", verbose=False))
+            except (StackError, AssertionError, OSError) as exc:
+                stack.stop(quiet=True)
+                self.failure = f"The test stack (Airflow {self.major}, {stack.home}) did not start:\n{exc}"
+                pytest.fail(self.failure, pytrace=False)
+            self.stack = stack
+        return self.stack
+
+    def stop(self) -> None:
+        if self.stack is not None:
+            self.stack.stop(quiet=True)
+            self.stack = None
+
+
+main = Started("airflow", MAJOR)
+peer = Started("peer", OTHER)  # notebook 08's other Airflow: started for its cells, stopped after them
 
 
 def session_stack() -> Stack:
-    """The session's stack, started on first use; AIRFLOW_URL etc. then point at it."""
-    global _stack
-    if _stack is None:
-        _stack = fresh_stack(f"airflow{MAJOR}")
-        atexit.register(stop_stacks)
-        signal.signal(signal.SIGTERM, lambda *_: (stop_stacks(), os._exit(143)))
-        _stack.start()
-        os.environ.update(AIRFLOW_URL=_stack.url, AIRFLOW_USERNAME="admin", AIRFLOW_PASSWORD="admin")
-        os.environ.pop("AIRFLOW_TOKEN", None)
-        from apikit import Airflow
-        wait_for_dags(Airflow(verbose=False))
-    return _stack
+    return main.get()
 
 
-def peer_stack() -> Stack:
-    """The Airflow 2 beside the session's Airflow 3 for notebook 08, started on first use (only when
-    08 runs); AIRFLOW2_URL then points at it. Stopped with the session's stack."""
-    global _peer
-    if _peer is None:
-        _peer = fresh_stack("airflow2-peer", major="2")
-        _peer.start()
-        os.environ["AIRFLOW2_URL"] = _peer.url
-        from apikit import Airflow
-        wait_for_dags(Airflow(_peer.url, "admin", "admin", verbose=False))
-    return _peer
+# --- notebooks: the stack before the first cell and after the last --------------------------------
+FIRST_CELL: dict[str, str] = {}  # notebook file name -> node id of its first / last nbval item
+LAST_CELL: dict[str, str] = {}
+state_before_notebook: dict[str, dict] = {}  # notebook file name -> stack_state before its first cell
+state_after_notebook: dict[str, dict] = {}  # ... and after its last cell
 
 
 def stack_state(af) -> dict:
-    """What a notebook may create or change on the stack, by name (tests/test_notebooks_again.py)."""
+    """What a notebook may create or change on the stack, by name (tests/test_notebooks.py)."""
     return {
         "variables": sorted(v["key"] for v in af.items("/variables")),
         "connections": sorted(c["connection_id"] for c in af.items("/connections")),
@@ -117,21 +204,28 @@ def stack_state(af) -> dict:
     }
 
 
-state_before_notebook: dict[str, dict] = {}  # notebook name -> stack_state before nbval's first cell
-
-
 def pytest_runtest_setup(item):
     """Notebook cells (nbval) take no fixtures: start the stack for them too, never using yours."""
-    session_stack()
-    if item.path.suffix == ".ipynb" and item.name == "Cell 0":
+    if item.path.suffix != ".ipynb":
+        return
+    stack = session_stack()
+    if item.nodeid in FIRST_CELL.values():
         from apikit import Airflow
-        state_before_notebook[item.path.name] = stack_state(Airflow(verbose=False))
+        state_before_notebook[item.path.name] = stack_state(Airflow(stack.url, verbose=False))
     if MIGRATION in item.nodeid:
-        peer_stack()
+        peer.get()
+
+
+def pytest_runtest_teardown(item, nextitem):
+    if item.nodeid in LAST_CELL.values() and main.stack is not None:
+        from apikit import Airflow
+        state_after_notebook[item.path.name] = stack_state(Airflow(main.stack.url, verbose=False))
+    if MIGRATION in item.nodeid and (nextitem is None or MIGRATION not in nextitem.nodeid):
+        peer.stop()
 
 
 def pytest_sessionfinish(session):
-    stop_stacks()
+    stop_everything()
 
 
 @pytest.fixture(scope="session")
@@ -146,10 +240,15 @@ def af(stack):
 
 
 @pytest.fixture(scope="session")
-def auth_off_stack():
-    """A second Airflow 3 as the Astro CLI's local one runs: simple auth manager, everyone admin."""
-    stack = fresh_stack("auth-off", major="3", auth="off")
-    atexit.register(stack.stop, quiet=True)
-    stack.start()
-    yield stack
-    stack.stop(quiet=True)
+def newman() -> Path:
+    """newman from postman/node_modules, installed from postman/package-lock.json when it is missing."""
+    postman = REPO / "postman"
+    script = postman / "node_modules" / "newman" / "bin" / "newman.js"
+    if not script.exists():
+        npm = shutil.which("npm")
+        assert npm and shutil.which("node"), \
+            "newman needs Node.js 18+ with npm (e.g. apt-get install nodejs npm); then: npm ci --prefix postman"
+        subprocess.run([npm, "ci", "--prefix", str(postman), "--no-audit", "--no-fund"], check=True,
+                       timeout=600, stdout=subprocess.DEVNULL)
+    assert script.exists(), f"npm ci --prefix postman did not install {script}"
+    return script

@@ -176,7 +176,7 @@ class Airflow:
                     raise AirflowTimeout(f"{method} {full} got no answer in {kwargs['timeout']} s; it may "
                                          f"or may not have taken effect: check before sending it again "
                                          f"(a trigger with a dag_run_id of your own is safe to repeat: "
-                                         f"a repeat gets 409).")
+                                         f"a repeat gets 409).") from None
                 r = self.session.request(method, self.url + full, **kwargs)  # a GET: once more
             if renewable and token_refused(r):  # expired or revoked: sign in again, once
                 self._fetch_token()

@@ -1,26 +1,31 @@
-"""JupyterLab on notebooks/ for `make up`: `python -m apikit.jupyter [stop]`.
+"""JupyterLab on notebooks/ for `make up`: `python -m apikit.jupyter [stop|status]`.
 
-It runs in the foreground (Ctrl-C stops it); its pid is kept so that `make down` can stop one left
-running in another terminal. It listens on 127.0.0.1 only.
+It runs in the foreground (Ctrl-C stops it); what identifies it (pid, start time and the mark in its
+environment, see apikit/processes.py) is kept so that `make down` can stop one left running in another
+terminal, and nothing else. It listens on 127.0.0.1 only.
 """
 from __future__ import annotations
 
+import json
 import os
-import signal
 import subprocess
 import sys
 
-from apikit.stack import REPO, from_environment
+from apikit import processes
+from apikit.stack import KIT_HOME, REPO, from_environment
 
-PIDFILE = REPO / ".airflow" / "jupyter.pid"
+STATEFILE = KIT_HOME / "jupyter.json"
 
 
 def run() -> int:
     port = os.environ.get("JUPYTER_PORT", "8888")
-    PIDFILE.parent.mkdir(exist_ok=True)
+    STATEFILE.parent.mkdir(parents=True, exist_ok=True)
+    (KIT_HOME / "jupyter.pid").unlink(missing_ok=True)  # an older kit's record: proves nothing
     env = dict(os.environ)
     if not env.get("AIRFLOW_URL"):  # the notebooks talk to the stack just started
         env["AIRFLOW_URL"] = from_environment().url
+    mark = processes.new_mark()
+    env = processes.marked_env(env, mark)
     print(f"Starting JupyterLab on notebooks/: open the http://127.0.0.1:{port}/lab?token=<token> link "
           f"it prints below.\nCtrl-C stops JupyterLab; Airflow keeps running until `make down`.\n")
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
@@ -28,28 +33,40 @@ def run() -> int:
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers, WSL: JupyterLab refuses root unless told
         command.append("--allow-root")
     proc = subprocess.Popen(command, start_new_session=True, env=env)
-    PIDFILE.write_text(f"{proc.pid}\n")
+    STATEFILE.write_text(json.dumps({"mark": mark, **processes.record(proc)}))
     try:
         return proc.wait()
     except KeyboardInterrupt:
         stop()
         return 0
     finally:
-        PIDFILE.unlink(missing_ok=True)
+        STATEFILE.unlink(missing_ok=True)
+
+
+def recorded() -> dict | None:
+    try:
+        state = json.loads(STATEFILE.read_text())
+        return state if processes.ours(state["mark"], [state]) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def stop() -> None:
-    try:
-        pgid = int(PIDFILE.read_text())
-        os.killpg(pgid, signal.SIGTERM)
-        print(f"Stopped JupyterLab (process group {pgid}).")
-    except (OSError, ValueError):
-        pass
-    PIDFILE.unlink(missing_ok=True)
+    state = recorded()
+    if state:
+        processes.stop(state["mark"], [state], grace=10)
+        print("Stopped JupyterLab.")
+    STATEFILE.unlink(missing_ok=True)
+
+
+def status() -> str:
+    return "running" if recorded() else "stopped"
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["stop"]:
         stop()
+    elif sys.argv[1:] == ["status"]:
+        print(f"JupyterLab: {status()}")
     else:
         sys.exit(run())

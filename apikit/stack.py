@@ -1,28 +1,37 @@
-"""Start, stop and check the kit's local Airflow: `python -m apikit.stack start|stop|status`.
+"""Start, stop and check the kit's local Airflow: `python -m apikit.stack start|stop|status|restart`.
 
-Every component runs in one process group of its own, so that stopping the stack stops all of it
-(SIGTERM to `airflow standalone` alone leaves dozens of processes holding the port). Settings come from
-environment variables, documented in .env.example.
+Each component (api-server, scheduler, dag-processor, triggerer; on 2.x webserver and scheduler) runs
+as a process of its own, started without a shell (apikit/processes.py). The stack records each one's
+pid and start time in its home (stack.json), and marks every process of the start in its environment:
+`stop` signals only what proves to be ours, and `status` names a component that has died. Settings come
+from environment variables, documented in .env.example.
 """
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
-import shlex
-import signal
+import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from contextlib import closing
 from pathlib import Path
 
+import psutil
 import requests
 
+from apikit import processes
+
 REPO = Path(__file__).resolve().parent.parent
+# Where the local stacks keep their homes (database, logs, settings) and JupyterLab its record.
+KIT_HOME = Path(os.environ.get("KIT_HOME") or REPO / ".airflow").resolve()
 DEFAULT_PORT = {"3": 8080, "2": 8082}
+START_TIMEOUT = 240  # seconds; AIRFLOW_START_TIMEOUT changes it
 
 
 def airflow_version_pinned(major: str) -> str:
@@ -38,33 +47,44 @@ class StackError(RuntimeError):
 
 
 class Stack:
-    """One local Airflow: its home folder, its port, its process group."""
+    """One local Airflow: its home folder, its port, its processes.
+
+    `project` is the folder whose dags/, plugins/ and include/ the stack uses (the checkout; the test
+    suite gives each of its stacks a copy of its own). `templates` is a folder of freshly migrated
+    metadata databases: a new home copies one instead of running `airflow db migrate`."""
 
     def __init__(self, major: str = "3", home: Path | None = None, port: int | None = None,
                  username: str = "admin", password: str = "admin", auth: str = "on",
-                 extra_env: dict | None = None):
+                 extra_env: dict | None = None, project: Path | None = None,
+                 templates: Path | None = None):
         self.major = str(major)
         if self.major not in DEFAULT_PORT:
             raise StackError(f"AIRFLOW={major} is not a stack the kit has: use AIRFLOW=3 or AIRFLOW=2.")
-        self.home = Path(home or REPO / ".airflow" / f"airflow{self.major}").resolve()
+        self.home = Path(home or KIT_HOME / f"airflow{self.major}").resolve()
         self.port = int(port or DEFAULT_PORT[self.major])
         self.username, self.password, self.auth = username, password, auth
         self.version = airflow_version_pinned(self.major)
         self.venv = REPO / (".venv" if self.major == "3" else ".venv-airflow2")
         self.extra_env = dict(extra_env or {})
+        self.project = Path(project or REPO).resolve()
+        self.templates = Path(templates).resolve() if templates else None
         self.url = f"http://127.0.0.1:{self.port}"
-        self.pidfile = self.home / "stack.pid"
+        self.statefile = self.home / "stack.json"
         self.logs = self.home / "logs"
+        self.launched: dict[str, subprocess.Popen] = {}  # the components this object started
 
     # --- configuration -------------------------------------------------------------------------
     def env(self) -> dict:
         """The environment every component runs with: the whole of the kit's Airflow configuration."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("AIRFLOW__") and k != processes.MARK}
         env.update({
             "AIRFLOW_HOME": str(self.home),
             "PATH": f"{self.venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(self.project / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(self.project / "plugins"),
+            # include/ is a package the DAGs and plugins import (include.sql_guard), as in an Astro project
+            "PYTHONPATH": os.pathsep.join(p for p in (str(self.project), os.environ.get("PYTHONPATH")) if p),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             # Four task slots suit a laptop; the default of 32 starts 32 worker processes (1.1 GB).
@@ -75,6 +95,8 @@ class Stack:
                 "login": self.username, "password": self.password}),
             "AIRFLOW_API_KIT_STACK": self.major,
         })
+        if sys.platform == "darwin":
+            env.update(macos_fork_safety(env))
         if self.major == "3":
             env.update({
                 "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
@@ -102,7 +124,11 @@ class Stack:
             })
         else:
             env.update({
-                "AIRFLOW__CORE__EXECUTOR": "SequentialExecutor",  # the only one SQLite allows on 2.x
+                # One task at a time, the only way SQLite allows on 2.x, run in a fork of the scheduler
+                # instead of a new Python per task (plugins/forking_sequential_executor.py)
+                "AIRFLOW__CORE__EXECUTOR": "forking_sequential_executor.ForkingSequentialExecutor",
+                # The scheduler loop sleeps 0.2 s when idle (default 1 s), as on 3.x
+                "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
                 "AIRFLOW__API__AUTH_BACKENDS":
                     "airflow.api.auth.backend.basic_auth,airflow.api.auth.backend.session",
                 "AIRFLOW__WEBSERVER__WEB_SERVER_HOST": "127.0.0.1",
@@ -117,6 +143,7 @@ class Stack:
         return env
 
     def components(self) -> dict[str, list[str]]:
+        """Each component's `airflow` arguments, in the order they are started."""
         if self.major == "3":
             # No log-serving sub-processes: they bind 0.0.0.0 and the api-server reads local logs.
             return {"api-server": ["api-server"], "scheduler": ["scheduler", "--skip-serve-logs"],
@@ -124,16 +151,45 @@ class Stack:
         return {"webserver": ["webserver"], "scheduler": ["scheduler", "--skip-serve-logs"]}
 
     # --- state ---------------------------------------------------------------------------------
-    def pgid(self) -> int | None:
-        """The process group of a running stack, or None (a stale pid file is removed)."""
+    def state(self, quiet: bool = False, tidy: bool = True) -> dict | None:
+        """What the last start recorded, if any of its processes still runs. With `tidy`, a record whose
+        processes are all gone (a crash, a reboot) is removed with a message; nothing is signalled."""
+        legacy = self.home / "stack.pid"  # an older kit's record: a bare number proves nothing
+        if legacy.exists():
+            legacy.unlink()
+            if not quiet:
+                print(f"Removed {legacy}: an older kit's record that names a process group by its "
+                      f"number only, which cannot prove to be this stack's. Nothing was signalled.")
         try:
-            pgid = int(self.pidfile.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
+            state = json.loads(self.statefile.read_text())
+            state["mark"], state["components"]  # noqa: B018 - both must be there
+        except (OSError, ValueError, KeyError, TypeError):
+            if self.statefile.exists():
+                self.statefile.unlink()
+                if not quiet:
+                    print(f"Removed {self.statefile}: unreadable. Nothing was signalled.")
             return None
-        if group_alive(pgid):
-            return pgid
-        self.pidfile.unlink(missing_ok=True)
-        return None
+        if not processes.ours(state["mark"], list(state["components"].values())):
+            if not tidy:
+                return None
+            self.statefile.unlink(missing_ok=True)
+            if not quiet:
+                print(f"Removed the record of an earlier start ({self.statefile}): none of its processes "
+                      f"is running any more. Nothing was signalled.")
+            return None
+        return state
+
+    def processes(self) -> list[psutil.Process]:
+        """Every live process of this stack: its components and what they started."""
+        state = self.state(quiet=True, tidy=False)
+        return processes.ours(state["mark"], list(state["components"].values())) if state else []
+
+    def dead_components(self, state: dict | None = None) -> list[str]:
+        """The recorded components that are no longer running."""
+        state = state or self.state(quiet=True, tidy=False)
+        if not state:
+            return []
+        return [name for name, rec in state["components"].items() if processes.alive(rec) is None]
 
     def server_version(self) -> str | None:
         """The version the server on our port reports, or None if nothing Airflow-like answers."""
@@ -151,53 +207,70 @@ class Stack:
         return components_healthy(self.url, self.major) and self.server_version() == self.version
 
     def status(self) -> str:
-        pgid = self.pgid()
-        if pgid and self.healthy():
-            return f"running: Airflow {self.version} at {self.url} (process group {pgid})"
-        if pgid:
-            return f"started but not healthy: process group {pgid}; logs in {self.logs}"
-        return "stopped"
+        state = self.state()
+        if not state:
+            return "stopped"
+        dead = self.dead_components(state)
+        if dead:
+            ends = "\n".join(f"    {name}: {tail(self.logs / f'{name}.log', 1).strip() or '(empty log)'}"
+                             for name in dead)
+            return (f"NOT WORKING: Airflow {self.version} at {self.url} has lost its {', '.join(dead)} "
+                    f"(the last line of each log, in {self.logs}):\n{ends}\n"
+                    f"  `make airflow` restarts the stack.")
+        if self.healthy():
+            return f"running: Airflow {self.version} at {self.url}"
+        return f"started, not healthy (yet?): Airflow {self.version} at {self.url}; logs in {self.logs}"
 
     # --- start ---------------------------------------------------------------------------------
-    def start(self, timeout: float = 240) -> None:
+    def start(self, timeout: float | None = None) -> None:
+        timeout = float(timeout or os.environ.get("AIRFLOW_START_TIMEOUT") or START_TIMEOUT)
         if not (self.venv / "bin" / "airflow").exists():
             raise StackError(f"Airflow {self.major} is not installed in {self.venv}: run `make airflow`.")
-        if self.pgid():
-            if self.healthy():
+        state = self.state()
+        if state:
+            dead = self.dead_components(state)
+            if not dead and self.healthy():
                 print(f"Airflow {self.version} is already running at {self.url}.")
                 return
-            print("A stack from an earlier start is still there but not healthy: restarting it.")
+            print(f"A stack from an earlier start is still there but "
+                  f"{'has lost its ' + ', '.join(dead) if dead else 'is not healthy'}: restarting it.")
             self.stop(quiet=True)
         self.check_port_free()
         self.home.mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(exist_ok=True)
         (self.home / "passwords.json").write_text(json.dumps({self.username: self.password}))
+        self.write_config()
         began = time.monotonic()
         env = self.env()
         self.migrate(env)
-        # One shell in a new session starts every component and waits: they all share its process
-        # group, which is what `stop` signals.
-        airflow = shlex.quote(str(self.venv / "bin" / "airflow"))
-        # The triggerer starts at a lower CPU priority: the start is CPU-bound (each component imports
-        # Airflow), health needs the other three, and no kit DAG defers a task at once.
-        script = " ".join(
-            f"{'nice -n 10 ' if name == 'triggerer' else ''}{airflow} {' '.join(args)} "
-            f">>{shlex.quote(str(self.logs / name))}.log 2>&1 &"
-            for name, args in self.components().items()) + " wait"
-        proc = subprocess.Popen(["/bin/sh", "-c", script], env=env, cwd=self.home,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
-        self.pidfile.write_text(f"{proc.pid}\n")
-        self.wait_healthy(proc, began, timeout)
+        mark = processes.new_mark()
+        airflow = str(self.venv / "bin" / "airflow")
+        self.launched, records = {}, {}
+        try:
+            for name, args in self.components().items():
+                # The triggerer starts at a lower CPU priority: the start is CPU-bound (each component
+                # imports Airflow), health needs the other three, and no kit DAG defers a task at once.
+                proc = processes.spawn([airflow, *args], env, self.logs / f"{name}.log", mark,
+                                       cwd=self.home, nice=10 if name == "triggerer" else 0)
+                self.launched[name] = proc
+                records[name] = processes.record(proc)
+        finally:  # written even if a later component failed to start: `stop` finds the earlier ones
+            self.statefile.write_text(json.dumps({"mark": mark, "port": self.port, "airflow": self.version,
+                                                  "components": records}, indent=1))
+        self.wait_healthy(began, timeout)
 
-    def check_port_free(self) -> None:
+    def port_free(self) -> bool:
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", self.port))
-                return
+                return True
             except OSError:
-                pass
+                return False
+
+    def check_port_free(self) -> None:
+        if self.port_free():
+            return
         holder = port_holder(self.port)
         other = self.server_version()
         what = f"Airflow {other}" if other else (holder or "another program")
@@ -207,19 +280,48 @@ class Stack:
             f"Stop that program (if it is a kit stack from another checkout: `make down` there), "
             f"or use another port: make up {var}={self.port + 10}")
 
+    def write_config(self) -> None:
+        """A new home gets an airflow.cfg with this home's own secret keys, before any component starts.
+        (Without one, each component writes a default airflow.cfg with random keys of its own at the same
+        time: tokens the scheduler signs would not be valid at the api-server.) Every other setting is
+        in env(), and Airflow's defaults apply to the rest."""
+        config = self.home / "airflow.cfg"
+        if config.exists():
+            return
+        key = lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()  # noqa: E731 - also a Fernet key
+        sections = {"core": {"fernet_key": key()}}
+        if self.major == "3":
+            sections.update(api={"secret_key": key()}, api_auth={"jwt_secret": key()})
+        else:
+            sections.update(webserver={"secret_key": key()})
+        text = "# Written by the kit (apikit/stack.py): this home's secret keys; settings are in the kit's env.\n"
+        text += "".join(f"\n[{name}]\n" + "".join(f"{k} = {v}\n" for k, v in values.items())
+                        for name, values in sections.items())
+        config.write_text(text)
+        config.chmod(0o600)
+
     def migrate(self, env: dict) -> None:
-        """Create or upgrade the metadata database; on 2.x, the user. Skipped when the database is still
-        at the revision this Airflow version migrated it to (`airflow db migrate` takes ~4 s even then)."""
+        """Create or upgrade the metadata database; on 2.x, the user.
+
+        Skipped when the database is still at the revision this Airflow version migrated it to
+        (`airflow db migrate` takes ~4 s even then). A new home copies a template database (see
+        `templates`) when there is one for this version (and, on 2.x, user), and makes it otherwise."""
         marker = self.home / "migrated.json"
         schema = self.schema()
         if schema["revision"] and marker.exists() and json.loads(marker.read_text()) == schema:
             return
         marker.unlink(missing_ok=True)
+        database, template = self.home / "airflow.db", self.template()
+        if template and template.exists() and not database.exists():
+            shutil.copyfile(template, database)
+            marker.write_text(json.dumps(self.schema()))
+            return
         steps = [["db", "migrate"]]
         if self.major == "2":
             steps.append(["users", "create", "--username", self.username, "--password", self.password,
                           "--firstname", "Admin", "--lastname", "User", "--role", "Admin",
                           "--email", f"{self.username}@example.com"])
+        fresh = not database.exists()
         for step in steps:
             with open(self.logs / "setup.log", "ab") as log:
                 done = subprocess.run([str(self.venv / "bin" / "airflow"), *step], env=env,
@@ -228,6 +330,22 @@ class Stack:
             if done.returncode != 0 and step[0] == "db":
                 raise StackError(f"`airflow {' '.join(step)}` failed:\n{tail(self.logs / 'setup.log')}")
         marker.write_text(json.dumps(self.schema()))
+        if template and fresh:
+            template.parent.mkdir(parents=True, exist_ok=True)
+            partial = template.with_name(f".{template.name}.{os.getpid()}")
+            shutil.copyfile(database, partial)
+            os.replace(partial, template)  # whole or not at all, for a stack starting beside this one
+
+    def template(self) -> Path | None:
+        """The template database for this stack: one per Airflow version (on 2.x, where the user is
+        in the database, per user and password too)."""
+        if not self.templates:
+            return None
+        name = f"airflow-{self.version}"
+        if self.major == "2":
+            import hashlib
+            name += "-" + hashlib.sha256(f"{self.username}:{self.password}".encode()).hexdigest()[:12]
+        return self.templates / f"{name}.db"
 
     def schema(self) -> dict:
         """This Airflow version and its database's schema revision (alembic's; None if none to read)."""
@@ -240,59 +358,63 @@ class Stack:
                 pass
         return {"airflow": self.version, "revision": revision}
 
-    def wait_healthy(self, launcher: subprocess.Popen, began: float, timeout: float) -> None:
-        launched = time.monotonic()
+    def wait_healthy(self, began: float, timeout: float) -> None:
+        """Until the API says healthy; a component that exits on the way fails the start at once."""
+        warm_up = None
         while time.monotonic() - began < timeout:
+            if warm_up is None and self.major == "3" and self.server_version():
+                warm_up = threading.Thread(target=self.warm_up_execution_api, daemon=True)
+                warm_up.start()
             if self.healthy():
+                if warm_up is not None:
+                    warm_up.join(max(1.0, timeout - (time.monotonic() - began)))
                 print(f"Airflow {self.version} is healthy at {self.url} "
                       f"after {time.monotonic() - began:.0f} s.")
                 return
-            if launcher.poll() is not None:  # every component has exited
-                self.stop(quiet=True)
-                logs = "\n".join(f"--- {name}.log:\n{tail(self.logs / (name + '.log'), 10)}"
-                                  for name in self.components())
-                raise StackError(f"Airflow's components all exited during start-up (code "
-                                 f"{launcher.returncode}). The ends of their logs:\n{logs}")
-            # A component that exits early: given a few seconds to start, and seen twice.
-            if time.monotonic() - launched > 5 and self.dead_component():
-                time.sleep(1)
-                name = self.dead_component()
-                if name:
+            for name, proc in self.launched.items():
+                if proc.poll() is not None:
                     self.stop(quiet=True)
                     log = self.logs / f"{name}.log"
-                    raise StackError(f"Airflow's {name} stopped during start-up. The end of its log "
-                                     f"({log}):\n{tail(log)}")
-            time.sleep(0.5)
+                    raise StackError(f"Airflow's {name} exited during start-up (exit code "
+                                     f"{proc.returncode}). The end of its log ({log}):\n{tail(log)}")
+            time.sleep(0.25)
         self.stop(quiet=True)
-        raise StackError(f"Airflow was not healthy after {timeout:.0f} s; logs are in {self.logs}.")
+        raise StackError(f"Airflow was not healthy after {timeout:.0f} s (AIRFLOW_START_TIMEOUT); "
+                         f"logs are in {self.logs}.")
 
-    def dead_component(self) -> str | None:
-        """A component that is no longer running, by the name its process shows."""
-        pgid = self.pgid()
-        if not pgid:
-            return None
+    def warm_up_execution_api(self) -> None:
+        """The api-server builds the task execution API's versioned routes (Cadwyn) on the first request
+        to /execution/: ~3 s, with its event loop blocked. Without this, that first request is the first
+        task's, and a learner's first run takes ~4 s instead of ~1 s (docs/benchmarks.md). Reads only."""
         try:
-            import psutil
-        except ImportError:
-            return None
-        running = " ".join(" ".join(p.info["cmdline"] or []) for p in psutil.process_iter(["cmdline"])
-                           if safe_pgid(p.pid) == pgid)
-        for name, args in self.components().items():
-            if args[0] not in running and args[0].replace("-", "_") not in running:
-                return name
-        return None
+            requests.get(f"{self.url}/execution/health", timeout=60)
+        except requests.RequestException:
+            pass  # a stack that does not answer fails its health check anyway
 
     # --- stop ----------------------------------------------------------------------------------
     def stop(self, quiet: bool = False, grace: float = 20) -> None:
-        pgid = self.pgid()
-        if pgid is None:
+        state = self.state(quiet=quiet)
+        if state is None:
             if not quiet:
                 print(f"Airflow {self.major} is not running.")
             return
-        stop_group(pgid, grace)
-        self.pidfile.unlink(missing_ok=True)
+        count = processes.stop(state["mark"], list(state["components"].values()), grace)
+        for proc in self.launched.values():  # reap our own children, if this object started them
+            proc.poll()
+        self.statefile.unlink(missing_ok=True)
+        deadline = time.monotonic() + 5  # a process that was killed may take a moment to let go of it
+        while not self.port_free() and time.monotonic() < deadline:
+            time.sleep(0.1)
         if not quiet:
-            print(f"Stopped Airflow {self.major} (process group {pgid}).")
+            print(f"Stopped Airflow {self.major} ({count} processes).")
+
+
+def macos_fork_safety(env: dict) -> dict:
+    """On macOS, a task process forked by the executor that makes an HTTP call (api_dag, the use cases)
+    can crash in the system's proxy lookup (Objective-C after fork): Airflow's FAQ advises these two."""
+    local = "127.0.0.1,localhost"
+    no_proxy = ",".join(v for v in (env.get("no_proxy") or env.get("NO_PROXY"), local) if v)
+    return {"OBJC_DISABLE_INITIALIZE_FORK_SAFETY": "YES", "no_proxy": no_proxy, "NO_PROXY": no_proxy}
 
 
 def components_healthy(url: str, major: str) -> bool:
@@ -307,56 +429,13 @@ def components_healthy(url: str, major: str) -> bool:
     return r.ok and all((parts.get(p) or {}).get("status") == "healthy" for p in wanted)
 
 
-def stop_group(pgid: int, grace: float = 20) -> None:
-    """SIGTERM to the whole process group; SIGKILL to what is left after `grace` seconds."""
-    kill_group(pgid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while group_alive(pgid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if group_alive(pgid):
-        kill_group(pgid, signal.SIGKILL)
-        while group_alive(pgid) and time.monotonic() < deadline + 5:
-            time.sleep(0.1)
-
-
-def kill_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except ProcessLookupError:
-        pass
-
-
-def group_alive(pgid: int) -> bool:
-    """True while any process of the group lives (zombies of our own children do not count)."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        import psutil
-        return any(p.status() != psutil.STATUS_ZOMBIE for p in psutil.process_iter()
-                   if safe_pgid(p.pid) == pgid)
-    except ImportError:
-        return True
-
-
-def safe_pgid(pid: int) -> int | None:
-    try:
-        return os.getpgid(pid)
-    except OSError:
-        return None
-
-
 def port_holder(port: int) -> str | None:
     try:
-        import psutil
         for conn in psutil.net_connections(kind="tcp"):
             if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN and conn.pid:
                 proc = psutil.Process(conn.pid)
                 return f"pid {conn.pid} ({' '.join(proc.cmdline())[:80]})"
-    except Exception:  # no psutil, or no permission to look: the message stays general
+    except (psutil.Error, OSError):  # no permission to look (macOS): the message stays general
         return None
     return None
 
@@ -380,8 +459,9 @@ def from_environment(major: str | None = None) -> Stack:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m apikit.stack", description=__doc__)
     parser.add_argument("action", choices=["start", "stop", "status", "restart"])
-    parser.add_argument("--all", action="store_true", help="with stop: every kit stack (2 and 3)")
+    parser.add_argument("--all", action="store_true", help="with stop and status: both stacks (2 and 3)")
     args = parser.parse_args(argv)
+    problems = 0
     try:
         stacks = [from_environment(m) for m in ("3", "2")] if args.all else [from_environment()]
         for stack in stacks:
@@ -395,11 +475,13 @@ def main(argv: list[str] | None = None) -> int:
                       f"  API base: {stack.url}/api/v{2 if stack.major == '3' else 1}\n"
                       f"  Logs: {stack.logs}\n  Stop it with: make down\n")
             if args.action == "status":
-                print(f"Airflow {stack.major}: {stack.status()}")
+                status = stack.status()
+                problems += status.startswith("NOT WORKING")
+                print(f"Airflow {stack.major}: {status}")
     except StackError as exc:
         print(f"\nError: {exc}", file=sys.stderr)
         return 1
-    return 0
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

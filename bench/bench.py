@@ -8,7 +8,8 @@ For each Airflow version (3.x, the kit's default, and 2.11, the webinar's) it me
   new DAG file  a DAG file written into the dags folder -> GET /dags/{id} answers 200
   trigger       POST .../dagRuns -> the run of a two-task DAG is seen as success (p50, p95 over --runs)
   burst         --burst triggers, --concurrency at a time -> all succeeded; lost and duplicated runs
-  memory        total PSS of the stack's processes at idle and after the burst
+  memory        total PSS of the stack's processes at idle and after the burst (PSS is Linux's; on
+                macOS, USS, the memory each process has to itself; RSS where neither can be read)
 and prints a table with the ratio stock / kit (how many times slower or heavier stock is).
 Results go to bench/results/latest.json and into docs/benchmarks.md (between its figure markers).
 
@@ -29,7 +30,6 @@ import io
 import json
 import os
 import platform
-import re
 import shutil
 import socket
 import statistics
@@ -45,10 +45,10 @@ from pathlib import Path
 import psutil
 import requests
 
+from apikit import processes
+from apikit.stack import Stack, airflow_version_pinned, components_healthy
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-from apikit.stack import (Stack, airflow_version_pinned, components_healthy, group_alive,  # noqa: E402
-                          safe_pgid, stop_group)
 
 RESULTS = REPO / "bench" / "results"
 DOCS = REPO / "docs" / "benchmarks.md"
@@ -173,35 +173,49 @@ class Target:
     def healthy(self) -> bool:
         return components_healthy(self.url, self.major)
 
-    def pss_mb(self) -> tuple[float, int]:
-        """Total PSS of every process of the stack: its process group and their descendants."""
-        pgid = self.pgid()
-        if not pgid:
+    def memory_mb(self) -> tuple[float, int]:
+        """Total memory (MEMORY_KIND) of every process of the stack (its components and what they started)."""
+        procs = {p.pid: p for p in self.processes()}
+        if not procs:
             return 0.0, 0
-        procs = {}
-        for p in psutil.process_iter():
-            if safe_pgid(p.pid) == pgid:
-                procs[p.pid] = p
-                with contextlib.suppress(psutil.Error):
-                    procs.update({c.pid: c for c in p.children(recursive=True)})
         total, self.breakdown = 0, {}
         for p in procs.values():
             with contextlib.suppress(psutil.Error):
-                pss = p.memory_full_info().pss
-                total += pss
+                used = memory_of(p)
+                total += used
                 name = " ".join(p.cmdline()[:4]).replace(str(REPO), ".")[-60:] or p.name()
-                self.breakdown[name] = round(self.breakdown.get(name, 0) + pss / 2**20, 1)
+                self.breakdown[name] = round(self.breakdown.get(name, 0) + used / 2**20, 1)
         return total / 2**20, len(procs)
+
+
+def memory_kind() -> str:
+    """PSS (Linux: shared pages split among their users) where the system reports it, else USS (macOS:
+    what a process has to itself), else RSS."""
+    try:
+        info = psutil.Process().memory_full_info()
+    except psutil.Error:
+        return "RSS"
+    return "PSS" if hasattr(info, "pss") else "USS" if hasattr(info, "uss") else "RSS"
+
+
+MEMORY_KIND = memory_kind()
+
+
+def memory_of(p: psutil.Process) -> int:
+    if MEMORY_KIND == "RSS":
+        return p.memory_info().rss
+    return getattr(p.memory_full_info(), MEMORY_KIND.lower())
 
 
 class Kit(Target):
     kind = "kit"
 
-    def __init__(self, major: str, workdir: Path, cold: bool):
+    def __init__(self, major: str, workdir: Path, cold: bool, templates: Path | None = None):
         super().__init__(major, workdir)
         self.dags = workdir / "dags"
         self.venv = workdir / "venv" if cold else REPO / (".venv" if major == "3" else ".venv-airflow2")
-        self.stack = Stack(major, home=workdir / "home", port=self.port,
+        # A template database only where the first start is not measured as part of a cold set-up.
+        self.stack = Stack(major, home=workdir / "home", port=self.port, templates=None if cold else templates,
                            extra_env={"AIRFLOW__CORE__DAGS_FOLDER": str(self.dags)})
         self.stack.venv = self.venv
         self.username = self.password = "admin"
@@ -223,8 +237,8 @@ class Kit(Target):
     def stop(self) -> None:
         self.stack.stop(quiet=True)
 
-    def pgid(self) -> int | None:
-        return self.stack.pgid()
+    def processes(self) -> list[psutil.Process]:
+        return self.stack.processes()
 
     def healthy(self) -> bool:
         return self.stack.healthy()
@@ -242,6 +256,7 @@ class Stock(Target):
         self.reuse_install = reuse_install
         self.install_note = ""
         self.proc: subprocess.Popen | None = None
+        self.mark = processes.new_mark()
         self.username = "admin"
 
     def install(self) -> float:
@@ -283,11 +298,9 @@ class Stock(Target):
     def start(self) -> float:
         began = time.monotonic()
         self.home.mkdir(parents=True, exist_ok=True)
-        out = open(self.home / "standalone.log", "ab")
-        self.proc = subprocess.Popen([str(self.venv / "bin" / "airflow"), "standalone"], env=self.env(),
-                                     cwd=self.home, stdin=subprocess.DEVNULL, stdout=out,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        out.close()
+        self.proc = processes.spawn([str(self.venv / "bin" / "airflow"), "standalone"], self.env(),
+                                    self.home / "standalone.log", self.mark, cwd=self.home)
+        self.record = processes.record(self.proc)
         while time.monotonic() - began < 600:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"stock standalone exited; see {self.home / 'standalone.log'}")
@@ -306,13 +319,13 @@ class Stock(Target):
         text = self.password_file().read_text().strip()
         return json.loads(text)[self.username] if self.major == "3" else text
 
-    def pgid(self) -> int | None:
-        return self.proc.pid if self.proc and group_alive(self.proc.pid) else None
+    def processes(self) -> list[psutil.Process]:
+        return processes.ours(self.mark, [self.record]) if self.proc else []
 
     def stop(self) -> None:
         if not self.proc:
             return
-        stop_group(self.proc.pid, grace=30)
+        processes.stop(self.mark, [self.record], grace=30)
         with contextlib.suppress(Exception):
             self.proc.wait(timeout=5)
         self.proc = None
@@ -362,7 +375,7 @@ def trigger_latency(api: Api, dag_id: str, runs: int, tag: str, timeout: float =
     for i in range(runs + 1):  # the first run warms up (imports, caches) and is reported apart
         run_id = f"bench_lat_{tag}_{i}"
         posted_wall, began = time.time(), time.perf_counter()
-        code = api.trigger(dag_id, run_id, dt.datetime.now(dt.timezone.utc))
+        code = api.trigger(dag_id, run_id, dt.datetime.now(dt.UTC))
         if code not in (200, 201):
             raise RuntimeError(f"trigger refused: HTTP {code}")
         state = None
@@ -389,7 +402,7 @@ def trigger_latency(api: Api, dag_id: str, runs: int, tag: str, timeout: float =
 
 def burst(api: Api, dag_id: str, count: int, concurrency: int, tag: str, timeout: float) -> dict:
     run_ids = [f"bench_burst_{tag}_{i:03d}" for i in range(count)]
-    base = dt.datetime.now(dt.timezone.utc)
+    base = dt.datetime.now(dt.UTC)
     began = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         codes = list(pool.map(lambda i: api.trigger(dag_id, run_ids[i], base + dt.timedelta(milliseconds=i)),
@@ -447,9 +460,10 @@ def measure(target: Target, args) -> dict:
     log(f"{target.name}: warm start {fmt_s(res['warm_s'])}")
     api = Api(target.url, target.major, target.username, target.password)
     time.sleep(args.settle)
-    res["pss_idle_mb"], res["processes_idle"] = target.pss_mb()
-    res["pss_idle_by_process"] = getattr(target, "breakdown", {})
-    log(f"{target.name}: idle PSS {res['pss_idle_mb']:.0f} MB in {res['processes_idle']} processes")
+    res["memory_kind"] = MEMORY_KIND
+    res["memory_idle_mb"], res["processes_idle"] = target.memory_mb()
+    res["memory_idle_by_process"] = getattr(target, "breakdown", {})
+    log(f"{target.name}: idle {MEMORY_KIND} {res['memory_idle_mb']:.0f} MB in {res['processes_idle']} processes")
 
     tag = uuid.uuid4().hex[:6]
     new_id = f"bench_new_{tag}"
@@ -464,8 +478,8 @@ def measure(target: Target, args) -> dict:
     res["burst"] = burst(api, BENCH_DAG, args.burst, args.concurrency, tag, args.burst_timeout)
     log(f"{target.name}: burst of {args.burst}: {fmt_s(res['burst']['all_succeeded_in'])}, "
         f"lost {res['burst']['lost']}, duplicated {res['burst']['duplicated']}")
-    res["pss_after_burst_mb"], res["processes_after_burst"] = target.pss_mb()
-    log(f"{target.name}: PSS after burst {res['pss_after_burst_mb']:.0f} MB")
+    res["memory_after_burst_mb"], res["processes_after_burst"] = target.memory_mb()
+    log(f"{target.name}: {MEMORY_KIND} after burst {res['memory_after_burst_mb']:.0f} MB")
     target.stop()
     return res
 
@@ -485,8 +499,8 @@ ROWS = [  # key, label, unit, target for the kit
     ("burst.lost", "burst: lost (accepted, never listed)", "n", "0"),
     ("burst.duplicated", "burst: duplicated", "n", "0"),
     ("new_dag_s", "new DAG file -> listed", "s", "<= 5 s"),
-    ("pss_idle_mb", "memory (PSS) idle", "MB", "<= 600 MB"),
-    ("pss_after_burst_mb", "memory (PSS) after burst", "MB", ""),
+    ("memory_idle_mb", f"memory ({MEMORY_KIND}) idle", "MB", "<= 600 MB"),
+    ("memory_after_burst_mb", f"memory ({MEMORY_KIND}) after burst", "MB", ""),
 ]
 
 
@@ -556,7 +570,7 @@ def machine() -> dict:
 
 
 def now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def load() -> str:
@@ -565,7 +579,7 @@ def load() -> str:
 
 def profile_text(results: dict) -> str:
     out = []
-    for name, res in results["targets"].items():
+    for res in results["targets"].values():
         prof = pick(res, "trigger.profile_median")
         if prof:
             out.append(f"{res['name']}: median seconds between the timestamps of one trigger -> success")
@@ -614,7 +628,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="kit: skip the install into a temporary venv (use .venv); cold set-up not measured")
     p.add_argument("--reuse-install", action="store_true",
                    help="stock: reuse the cached venv and its recorded install time")
-    p.add_argument("--settle", type=float, default=15, help="seconds idle before the idle PSS (15)")
+    p.add_argument("--settle", type=float, default=15, help="seconds idle before the idle memory (15)")
     p.add_argument("--new-dag-timeout", type=float, default=330,
                    help="give up waiting for a new DAG file after this many seconds (330)")
     p.add_argument("--burst-timeout", type=float, default=180,
@@ -622,6 +636,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, default=RESULTS / "latest.json")
     p.add_argument("--no-docs", action="store_true", help="do not update docs/benchmarks.md")
     p.add_argument("--workdir", type=Path, help="where homes and temporary venvs go (default: /tmp)")
+    p.add_argument("--templates", type=Path,
+                   help="with --no-cold: a folder of migrated databases to start from (as the tests' stacks do)")
     args = p.parse_args(argv)
 
     majors = [m.strip() for m in args.versions.split(",") if m.strip()]
@@ -641,7 +657,7 @@ def main(argv: list[str] | None = None) -> int:
         for kind, major in plan:
             workdir = root / f"{kind}{major}"
             workdir.mkdir()
-            target = Kit(major, workdir, args.cold) if kind == "kit" else \
+            target = Kit(major, workdir, args.cold, args.templates) if kind == "kit" else \
                 Stock(major, workdir, args.reuse_install)
             try:
                 results["targets"][f"{kind}{major}"] = measure(target, args)

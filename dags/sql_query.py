@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import sys
 from pathlib import Path
 
 import pendulum
@@ -37,10 +36,11 @@ except ImportError:  # Airflow 2
     from airflow.exceptions import AirflowFailException
     from airflow.operators.python import get_current_context
 
+# include/ is a package on the import path, as in an Astro project: the project folder is on PYTHONPATH
+# in each way the kit runs Airflow (its local stack, Docker Compose, the Astro image).
+from include.sql_guard import UnsafeQuery, check_read_only, run_query as run_read_only
+
 PROJECT = Path(__file__).resolve().parent.parent
-if str(PROJECT) not in sys.path:  # include/ is importable as a package, as in an Astro project
-    sys.path.append(str(PROJECT))
-from include.sql_guard import UnsafeQuery, check_read_only, run_query as run_read_only  # noqa: E402
 
 SCRIPT = PROJECT / "include" / "sample_shop.sql"
 DATABASE = PROJECT / "include" / "sample_shop.db"

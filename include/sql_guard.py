@@ -2,9 +2,9 @@
 
 `check_read_only(sql)` lets exactly one SELECT (or WITH ... SELECT) statement through and raises
 `UnsafeQuery` with a reason for anything else: writes, schema changes, PRAGMA, ATTACH, transactions,
-a second statement, or a statement hidden behind a comment. It reads the text the way SQLite's
-tokenizer does (string literals, quoted identifiers, comments), so a keyword inside a string such as
-'drop me' is harmless while one outside it is not.
+a second statement, or a statement hidden behind a comment. sqlparse reads the text (statements,
+string literals, quoted names, comments), so a keyword inside a string such as 'drop me' is harmless
+while one outside it is not; SQLite itself says whether the statement is complete.
 
 It is the first of three locks: the query then runs on a connection opened read-only
 (`mode=ro`) with an authorizer that allows only reading (`read_only_connection`).
@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+
+import sqlparse
+from sqlparse import tokens as T
 
 ALLOWED_FIRST = {"SELECT", "WITH", "VALUES"}
 FORBIDDEN = {
@@ -29,51 +32,16 @@ class UnsafeQuery(ValueError):
 
 def words_outside_literals(sql: str) -> tuple[list[str], bool]:
     """The bare words of `sql` (upper-cased) outside strings, quoted names and comments, and whether
-    anything but whitespace, comments and more `;` follows a `;` (a second statement)."""
-    words: list[str] = []
-    separated = more = False
-    i, n = 0, len(sql)
-    while i < n:
-        c = sql[i]
-        if c.isspace():
-            i += 1
-            continue
-        if sql.startswith("--", i):
-            j = sql.find("\n", i)
-            i = n if j < 0 else j + 1
-            continue
-        if sql.startswith("/*", i):
-            j = sql.find("*/", i + 2)
-            if j < 0:
-                raise UnsafeQuery("unterminated /* comment")
-            i = j + 2
-            continue
-        if c == ";":
-            separated = True
-            i += 1
-            continue
-        more = more or separated  # a token after a ';'
-        if c in "'\"`[":
-            close = "]" if c == "[" else c
-            j = i + 1
-            while True:
-                j = sql.find(close, j)
-                if j < 0:
-                    raise UnsafeQuery(f"unterminated {c} quote")
-                if close != "]" and sql.startswith(close * 2, j):  # '' inside a string
-                    j += 2
-                    continue
-                break
-            i = j + 1
-        elif c.isalpha() or c == "_":
-            j = i
-            while j < n and (sql[j].isalnum() or sql[j] in "_$"):
-                j += 1
-            words.append(sql[i:j].upper())
-            i = j
-        else:
-            i += 1
-    return words, more
+    a second statement follows the first (anything but whitespace, comments and more `;`)."""
+    statements = [[t for t in statement.flatten() if not (t.is_whitespace or t.ttype in T.Comment
+                                                          or t.match(T.Punctuation, ";"))]
+                  for statement in sqlparse.parse(sql)]
+    statements = [tokens for tokens in statements if tokens]
+    if any(t.ttype is T.Error and t.value in "'\"`[" for tokens in statements for t in tokens):
+        raise UnsafeQuery("a quote is never closed")
+    words = [t.value.upper() for t in (statements[0] if statements else [])
+             if t.ttype in T.Keyword or (t.ttype in T.Name and t.value[:1] not in "\"`[")]
+    return words, len(statements) > 1
 
 
 def check_read_only(sql: str) -> str:
@@ -93,7 +61,7 @@ def check_read_only(sql: str) -> str:
     if bad:
         raise UnsafeQuery(f"read-only queries only: {', '.join(bad)} is not allowed")
     if not sqlite3.complete_statement(sql + "\n;"):
-        raise UnsafeQuery("the query is incomplete")
+        raise UnsafeQuery("the query is incomplete (a comment or quote that is never closed?)")
     return sql.strip().rstrip("; \t\r\n")
 
 

@@ -14,8 +14,6 @@ Airflow 3 only (FastAPI apps in plugins, `fastapi_apps`, are new in 3.0): on Air
 loads and adds nothing.
 """
 import html
-import sys
-from pathlib import Path
 
 from airflow.plugins_manager import AirflowPlugin
 
@@ -25,10 +23,6 @@ try:  # Airflow 3 serves FastAPI apps of plugins; Airflow 2 has no use for them
     from fastapi.responses import HTMLResponse
 except ImportError:
     FastAPI = None
-
-PROJECT = Path(__file__).resolve().parent.parent
-if str(PROJECT) not in sys.path:
-    sys.path.append(str(PROJECT))
 
 DAG_ID = "sql_query"
 URL_PREFIX = "/sql-runner"
@@ -64,7 +58,7 @@ def build_app():
             r = requests.request(method, api_root(request) + path, headers=credentials(request),
                                  timeout=60, **kwargs)
         except requests.RequestException as exc:
-            raise HTTPException(503, f"Airflow's API did not answer ({type(exc).__name__}): try again")
+            raise HTTPException(503, f"Airflow's API did not answer ({type(exc).__name__}): try again") from None
         if r.status_code >= 400:
             try:
                 detail = r.json().get("detail", r.text)
@@ -138,8 +132,13 @@ function show(state, text) { statusBox.dataset.state = state; statusBox.textCont
 function table(result) {
   const t = document.createElement("table"); t.id = "result-table";
   const head = t.insertRow();
-  for (const c of result.columns) { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); }
-  for (const row of result.rows) { const tr = t.insertRow(); for (const v of row) tr.insertCell().textContent = v === null ? "NULL" : v; }
+  for (const c of result.columns) {
+    const th = document.createElement("th"); th.textContent = c; head.appendChild(th);
+  }
+  for (const row of result.rows) {
+    const tr = t.insertRow();
+    for (const v of row) tr.insertCell().textContent = v === null ? "NULL" : v;
+  }
   return t;
 }
 document.getElementById("run").addEventListener("click", async () => {

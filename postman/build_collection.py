@@ -1,25 +1,34 @@
-#!/usr/bin/env python3
-"""Builds the Postman collection and its environments from readable sources:
+"""Builds the Postman collection and its environments from the notebooks and a JavaScript file per folder:
 
-    postman/folders/NN_name.py   one per notebook: its folder, one request per notebook call, in order
-    postman/scripts/*.js         the collection-level scripts (auth.js signs every request in)
+    notebooks/NN_name.ipynb      one folder per notebook, one request per API call of its code, in order:
+                                 method, path, query and body as the call makes them (notebook_calls.py),
+                                 the description from the markdown that introduces the call
+    postman/folders/NN_name.js   what Postman alone needs: each request's name, test and pre-request
+                                 scripts, the collection variables standing for values the notebook gets
+                                 when it runs (folder_scripts.py says how the file reads)
+    postman/scripts/*.js         the collection-level scripts (auth.js signs every request in, after.js),
+                                 and snippets.js, the lines many requests' scripts share
 
 and writes postman/airflow-api-kit.postman_collection.json and postman/environments/*.json.
-Run it after editing a folder:  python3 postman/build_collection.py
+Run it after editing a notebook's calls or a folder's .js file:  make postman  (python -m postman.build_collection)
 `--check` only compares (exit 1 if the committed files are not what the sources make); the tests run it.
 Standard library only.
 """
 from __future__ import annotations
 
+import ast
 import json
 import re
-import runpy
 import sys
 import uuid
 from pathlib import Path
 from urllib.parse import quote
 
+from postman.folder_scripts import FolderScripts, ScriptError, expand, read_folder_scripts, read_snippets
+from postman.notebook_calls import PAGE, Bound, Call, Notebook, NotSent, read_notebook
+
 HERE = Path(__file__).resolve().parent
+NOTEBOOKS = HERE.parent / "notebooks"
 COLLECTION = HERE / "airflow-api-kit.postman_collection.json"
 ENVIRONMENTS = HERE / "environments"
 SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
@@ -39,8 +48,9 @@ earlier ones returned (a run id, a failed task), kept in collection variables.
 `token` (a hosted deployment's API token), `none` (auth off, the Astro CLI's local Airflow 3), or
 `auto` (find out from `/api/v2/version`).
 
-Each request's description says what it does and what to change; its tests check the status and the
-key fields. See postman/README.md.
+Each request's description is the notebook's text that introduces the call, then what is particular to
+Postman (**In Postman:**); its tests check the status and the key fields. Where a notebook reads every
+page of a list (`af.table()`), its request asks for the first page of 100. See postman/README.md.
 """
 
 ENVS = {
@@ -71,12 +81,8 @@ def stable_id(*parts: str) -> str:
     return str(uuid.uuid5(NAMESPACE, "/".join(parts)))
 
 
-def load_folders() -> list[dict]:
-    sys.path.insert(0, str(HERE / "folders"))
-    try:
-        return [runpy.run_path(str(p))["FOLDER"] for p in sorted((HERE / "folders").glob("[0-9][0-9]_*.py"))]
-    finally:
-        sys.path.remove(str(HERE / "folders"))
+class BuildError(Exception):
+    pass
 
 
 def script(kind: str, lines: list[str]) -> dict:
@@ -98,31 +104,129 @@ def url(path: str, query: dict) -> dict:
     return out
 
 
-def item(folder: dict, r: dict) -> dict:
-    from common import body_json  # noqa: E402  (folders/ is on sys.path while building)
+def where_of(lines: list[str], origin: str) -> dict:
+    """`@where EXPR = VALUE` lines: the notebook's expression (normalised as ast.unparse writes it), or
+    `/segment` of its path -> what the request sends: a JSON value, or else the text as written
+    (`{{aVariable}}`, a literal)."""
+    found = {}
+    for line in lines:
+        expr, sep, value = line.partition(" = ")
+        if not sep:
+            raise BuildError(f"{origin}: `@where {line}` is not `@where EXPR = VALUE`")
+        expr = expr.strip()
+        if not expr.startswith("/"):  # "/segment": a segment of the call's path, as the notebook writes it
+            try:
+                expr = ast.unparse(ast.parse(expr, mode="eval").body)
+            except SyntaxError:
+                raise BuildError(f"{origin}: `@where {line}`: {expr!r} is no Python expression") from None
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            value = value.strip()
+        found[expr] = Bound(value)
+    return found
 
-    req = {"method": r["method"], "header": [{"key": k, "value": v} for k, v in r["headers"].items()],
-           "url": url(r["path"], r["query"]), "description": r["description"]}
+
+def pairs(lines: list[str], sep: str, origin: str) -> dict:
+    found = {}
+    for line in lines:
+        key, ok, value = line.partition(sep)
+        if not ok:
+            raise BuildError(f"{origin}: {line!r} is not key{sep}value")
+        found[key.strip()] = value.strip()
+    return found
+
+
+def describe(call: Call) -> str:
+    return f"`{call.source.splitlines()[0]}{' ...' if len(call.source.splitlines()) > 1 else ''}`"
+
+
+def mismatch(nb: Notebook, fs: FolderScripts) -> str:
+    rows = []
+    for n in range(max(len(nb.calls), len(fs.sections))):
+        call = f"{nb.calls[n].method} (cell {nb.calls[n].cell}) {describe(nb.calls[n])}" if n < len(nb.calls) else "-"
+        section = fs.sections[n].name if n < len(fs.sections) else "-"
+        rows.append(f"  {n + 1:>2}. {section:<60.60} <- {call}")
+    return (f"notebooks/{nb.path.name} makes {len(nb.calls)} API calls, postman/folders/{fs.path.name} has "
+            f"{len(fs.sections)} sections: one section per call, in the same order.\n" + "\n".join(rows))
+
+
+def item(folder: str, nb: Notebook, fs: FolderScripts, call: Call, section, snippets: dict) -> dict:
+    origin = f"postman/folders/{fs.path.name}, {section.name!r}"
+    where = where_of(fs.tag("where"), f"postman/folders/{fs.path.name}") | where_of(section.tag("where"), origin)
+    try:
+        r = call.request(where)
+    except NotSent as e:
+        raise BuildError(
+            f"notebooks/{nb.path.name}, cell {call.cell}: {describe(call)}: `{e.expr}` is known only when the "
+            f"notebook runs: in {origin}, say what the request sends instead, e.g. "
+            f"`@where {e.expr} = {{{{aVariable}}}}` (a collection variable a test script sets)") from None
+    query = r["query"] | pairs(section.tag("query"), "=", origin) | (PAGE if r["paged"] else {})
+    headers = r["headers"] | pairs(section.tag("header"), ":", origin)
+    req = {"method": r["method"], "header": [{"key": k, "value": v} for k, v in headers.items()],
+           "url": url(r["path"], query), "description": description(nb, call, section)}
     if r["body"] is not None:
         if not any(h["key"].lower() == "content-type" for h in req["header"]):
             req["header"].append({"key": "Content-Type", "value": "application/json"})
-        req["body"] = {"mode": "raw", "raw": body_json(r["body"]), "options": {"raw": {"language": "json"}}}
+        req["body"] = {"mode": "raw", "raw": json.dumps(r["body"], indent=2), "options": {"raw": {"language": "json"}}}
+    if section.test is None:
+        raise BuildError(f"{origin}: no `test: {{ ... }}` block (every request checks its answer)")
+    try:
+        pre = expand(section.pre, snippets) if section.pre is not None else None
+        tests = expand(section.test, snippets)
+    except ScriptError as e:
+        raise BuildError(f"{origin}: {e}") from None
     # A request whose saved token Airflow refused is sent again by after.js: its tests wait for that.
     tests = ["if (pm.collectionVariables.get('kitResend') !== pm.info.requestId) {"] + \
-        ["  " + line if line else line for line in r["tests"]] + ["}"]
-    events = ([script("prerequest", r["pre"])] if r["pre"] else []) + [script("test", tests)]
-    return {"name": r["name"], "id": stable_id(folder["name"], r["name"]), "event": events, "request": req}
+        ["  " + line if line else line for line in tests] + ["}"]
+    events = ([script("prerequest", pre)] if pre else []) + [script("test", tests)]
+    return {"name": section.name, "id": stable_id(folder, section.name), "event": events, "request": req}
 
 
-def collection_variables(folders: list[dict], scripts: list[str]) -> list[dict]:
-    """Every variable a script sets, declared (empty) so Postman lists them; `api` defaults to v2."""
+def description(nb: Notebook, call: Call, section) -> str:
+    """The markdown that introduces the call in the notebook, then the section's note for Postman."""
+    text = nb.introduction(call)
+    if section.note:
+        text += "\n\n**In Postman:** " + section.note
+    return text
+
+
+def load_folders() -> list[tuple[Notebook, FolderScripts]]:
+    found = []
+    scripts = {p.stem: p for p in sorted((HERE / "folders").glob("[0-9][0-9]_*.js"))}
+    notebooks = {p.stem: p for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))}
+    if set(scripts) != set(notebooks):
+        raise BuildError("one postman/folders/NN_name.js per notebooks/NN_name.ipynb: "
+                         f"notebooks without one: {sorted(set(notebooks) - set(scripts))}, "
+                         f".js files without a notebook: {sorted(set(scripts) - set(notebooks))}")
+    for stem in sorted(notebooks):
+        try:
+            found.append((read_notebook(notebooks[stem]), read_folder_scripts(scripts[stem])))
+        except ScriptError as e:
+            raise BuildError(str(e)) from None
+    return found
+
+
+def build_folder(nb: Notebook, fs: FolderScripts, shared: dict) -> dict:
+    if len(nb.calls) != len(fs.sections):
+        raise BuildError(mismatch(nb, fs))
+    snippets = shared | fs.snippets
+    name = nb.title  # the folder's description: the notebook's overview, the .js file's note for Postman
+    description = "\n\n".join(p for p in (nb.overview, fs.note, f"Notebook: `notebooks/{nb.path.name}`") if p)
+    return {"name": name, "id": stable_id(name), "description": description,
+            "item": [item(name, nb, fs, call, section, snippets) for call, section in zip(nb.calls, fs.sections)]}
+
+
+def collection_variables(folders: list[FolderScripts], scripts: list[str]) -> list[dict]:
+    """Every variable a script sets, declared (empty) so Postman lists them; `api` defaults to v2, and a
+    folder's `@variable name = default` lines declare theirs first (a default, until a script sets it)."""
     defaults = {"api": "/api/v2"}
-    for folder in folders:  # a folder's "variables": names, or names with default values
-        found = folder.get("variables", {})
-        defaults.update(found if isinstance(found, dict) else dict.fromkeys(found, ""))
+    for fs in folders:
+        for line in fs.tag("variable"):
+            key, _, value = line.partition("=")
+            defaults[key.strip()] = value.strip()
     names = list(defaults)
-    texts = scripts + [line for f in folders for r in f["requests"] for line in r["pre"] + r["tests"]]
-    for text in texts:
+    for text in scripts:
         for name in re.findall(r"collectionVariables\.set\(\s*'([A-Za-z_]\w*)'", text):
             if name not in names:
                 names.append(name)
@@ -130,22 +234,19 @@ def collection_variables(folders: list[dict], scripts: list[str]) -> list[dict]:
 
 
 def build_collection() -> dict:
-    folders = load_folders()
-    sys.path.insert(0, str(HERE / "folders"))
-    try:
-        items = [{"name": f["name"], "id": stable_id(f["name"]),
-                  "description": f["description"].strip() + f"\n\nNotebook: `notebooks/{f['notebook']}`",
-                  "item": [item(f, r) for r in f["requests"]]} for f in folders]
-    finally:
-        sys.path.remove(str(HERE / "folders"))
+    shared = read_snippets(HERE / "scripts" / "snippets.js")
+    sources = load_folders()
+    items = [build_folder(nb, fs, shared) for nb, fs in sources]
     auth = (HERE / "scripts" / "auth.js").read_text().rstrip("\n").split("\n")
     after = (HERE / "scripts" / "after.js").read_text().rstrip("\n").split("\n")
+    texts = ["\n".join(auth), "\n".join(after)] + [
+        "\n".join(line for e in r["event"] for line in e["script"]["exec"]) for f in items for r in f["item"]]
     return {
         "info": {"_postman_id": stable_id("collection"), "name": "airflow-api-kit",
                  "description": DESCRIPTION, "schema": SCHEMA},
         "item": items,
         "event": [script("prerequest", auth), script("test", after)],
-        "variable": collection_variables(folders, ["\n".join(auth), "\n".join(after)]),
+        "variable": collection_variables([fs for _, fs in sources], texts),
     }
 
 
@@ -167,7 +268,12 @@ def outputs() -> dict[Path, str]:
 
 def main(argv: list[str]) -> int:
     stale = []
-    for path, text in outputs().items():
+    try:
+        files = outputs()
+    except BuildError as e:
+        print(f"build_collection.py: {e}", file=sys.stderr)
+        return 2
+    for path, text in files.items():
         if "--check" in argv:
             if not path.exists() or path.read_text() != text:
                 stale.append(path.relative_to(HERE.parent))
@@ -176,7 +282,7 @@ def main(argv: list[str]) -> int:
             path.write_text(text)
             print(f"wrote {path.relative_to(HERE.parent)}")
     if stale:
-        print("out of date (run python3 postman/build_collection.py):", *stale, sep="\n  ")
+        print("out of date (run make postman, or python -m postman.build_collection):", *stale, sep="\n  ")
         return 1
     return 0
 

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Installs a Python environment from a lock file, once: later calls return at once while the lock
-# is unchanged. Usage: scripts/bootstrap.sh LOCKFILE VENV
-# uv does the work (Airflow installs in seconds); where uv cannot be had, plain pip does it slower.
+# (and this script) are unchanged. Usage: scripts/bootstrap.sh LOCKFILE VENV [--kit]
+# --kit also installs the kit itself (pyproject.toml: the apikit package), editable, so that edits to
+# apikit/ need no reinstall. uv does the work (Airflow installs in seconds); where uv cannot be had,
+# plain pip does it slower.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-lock=$1 venv=$2
+lock=$1 venv=$2 kit=${3:-}
 stamp="$venv/.kit-lock"
 
-hash_of() { python3 -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$1"; }
-want=$(hash_of "$lock")
+hash_of() {
+  python3 -c 'import hashlib,sys; print(hashlib.sha256(b"".join(open(f,"rb").read() for f in sys.argv[1:])).hexdigest())' "$@"
+}
+want=$(hash_of "$lock" "$0")
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/python" ]; then
+  touch "$stamp"  # up to date: make need not ask again
   exit 0
 fi
 
@@ -26,23 +31,23 @@ uv=$(command -v uv || true)
 if [ -z "$uv" ]; then
   # uv is not on PATH: install the version the lock names into a small venv of its own.
   uv_version=$(sed -n 's/^uv==//p' "$lock")
-  if [ ! -x .tools/uv/bin/uv ]; then
-    "$python" -m venv .tools/uv && .tools/uv/bin/python -m pip install -q "uv==${uv_version}" || true
+  if [ ! -x .tools/uv/bin/uv ]; then  # no uv to be had: pip below does the work
+    if "$python" -m venv .tools/uv; then .tools/uv/bin/python -m pip install -q "uv==${uv_version}" || true; fi
   fi
   [ -x .tools/uv/bin/uv ] && uv=.tools/uv/bin/uv
 fi
 
-site_packages() { "$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'; }
-
 if [ -n "$uv" ]; then
   [ -x "$venv/bin/python" ] || "$uv" venv -q --python "$python" "$venv"
   "$uv" pip sync -q --python "$venv/bin/python" --compile-bytecode "$lock"
+  if [ "$kit" = --kit ]; then "$uv" pip install -q --python "$venv/bin/python" --no-deps -e .; fi
 else
   echo "uv is not available; installing with pip (slower)." >&2
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
   "$venv/bin/python" -m pip install -q --no-deps -r "$lock"
+  if [ "$kit" = --kit ]; then "$venv/bin/python" -m pip install -q --no-deps -e .; fi
 fi
-# The kit's own helper (apikit) is imported from the checkout, so edits need no reinstall.
-pwd > "$(site_packages)/airflow_api_kit.pth"
+# An older kit put the checkout on sys.path with a .pth file of its own: the editable install does it now.
+"$venv/bin/python" -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "airflow_api_kit.pth").unlink(missing_ok=True)'
 echo "$want" > "$stamp"
 echo "Installed $venv in $(( $(date +%s) - start )) s."

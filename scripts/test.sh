@@ -1,26 +1,77 @@
 #!/usr/bin/env bash
-# `make test`: the whole suite on Airflow 3, then on Airflow 2.11, one after the other, each on an
-# isolated stack of its own (conftest.py). Extra arguments go to pytest; KIT_TEST_VERSIONS="3" runs one.
+# `make test`: the whole suite on Airflow 3 and on Airflow 2.11 at the same time, each in a pytest of its
+# own on isolated stacks of its own (conftest.py). Extra arguments go to both pytests;
+# KIT_TEST_VERSIONS="3" runs one version. Airflow 3's output is shown as it runs; Airflow 2.11's is kept
+# in .airflow-test/airflow2.log (KIT_TEST_HOME) and shown when it has finished.
 # On Airflow 2 the notebooks run with --nbval-lax: their committed outputs are Airflow 3's, so there
 # every cell must run and every assert hold, but outputs are not compared.
+# Ctrl-C, or SIGTERM to this script (make passes it on), stops both pytests, and they stop their stacks.
+# Written for bash 3.2 too (macOS): no associative arrays, no `wait -n`, no empty "${array[@]}".
 set -u
-cd "$(dirname "$0")/.."
-failed=() passed=()
-for major in ${KIT_TEST_VERSIONS:-3 2}; do
-  version=$(sed -n 's/^apache-airflow==//p' "requirements/airflow$major.in")
+cd "$(dirname "$0")/.." || exit 1
+home=${KIT_TEST_HOME:-$PWD/.airflow-test}
+mkdir -p "$home"
+versions=${KIT_TEST_VERSIONS:-3 2}
+pids="" watcher=""
+
+stop_all() {
+  trap '' INT TERM HUP
   echo
-  echo "================ Airflow $version ================"
-  lax=()
-  [ "$major" = 2 ] && lax=(--nbval-lax)
-  if KIT_AIRFLOW=$major .venv/bin/python -m pytest "${lax[@]}" "$@"; then
-    passed+=("Airflow $version")
+  echo "make test: interrupted; stopping the test stacks ..."
+  [ -n "$watcher" ] && kill "$watcher" 2>/dev/null
+  for pid in $pids; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in $pids; do wait "$pid"; done
+  exit 130
+}
+trap stop_all INT TERM HUP
+
+started=$(date +%s)
+first=""
+for major in $versions; do
+  version=$(sed -n 's/^apache-airflow==//p' "requirements/airflow$major.in")
+  log="$home/airflow$major.log"
+  lax=""
+  [ "$major" = 2 ] && lax="--nbval-lax"
+  # shellcheck disable=SC2086  # $lax: one option or none
+  (KIT_AIRFLOW=$major exec .venv/bin/python -m pytest --durations=10 $lax "$@") >"$log" 2>&1 &
+  pids="$pids $!"
+  eval "pid_$major=$! version_$major=$version"
+  if [ -z "$first" ]; then
+    first=$major
+    echo "================ Airflow $version (shown as it runs; also in $log) ================"
+    tail -n +1 -f "$log" &
+    watcher=$!
   else
-    failed+=("Airflow $version")
+    echo "(Airflow $version runs at the same time; its output is in $log and follows at the end.)"
   fi
 done
+
+passed="" failed="" timing=""
+for major in $versions; do
+  eval "pid=\$pid_$major version=\$version_$major"
+  # shellcheck disable=SC2154  # pid and version are set by eval
+  wait "$pid"
+  code=$?
+  elapsed=$(( $(date +%s) - started ))
+  if [ "$major" = "$first" ]; then
+    sleep 0.5
+    kill "$watcher" 2>/dev/null
+    watcher=""
+  else
+    echo
+    echo "================ Airflow $version ($home/airflow$major.log) ================"
+    cat "$home/airflow$major.log"
+  fi
+  line="Airflow $version: $(tail -n 1 "$home/airflow$major.log" | tr -d '=' | sed 's/^ *//;s/ *$//') (done $((elapsed / 60)) min $((elapsed % 60)) s after the start)"
+  timing="$timing
+  $line"
+  if [ "$code" = 0 ]; then passed="$passed, Airflow $version"; else failed="$failed, Airflow $version"; fi
+done
+
 echo
-if [ ${#failed[@]} -gt 0 ]; then
-  echo "make test FAILED on: ${failed[*]} (scroll up to that version's section)"
+echo "make test: $(( ($(date +%s) - started) / 60 )) min $(( ($(date +%s) - started) % 60 )) s in all$timing"
+if [ -n "$failed" ]; then
+  echo "make test FAILED on: ${failed#, } (scroll up to that version's section)"
   exit 1
 fi
-echo "make test passed on: ${passed[*]}"
+echo "make test passed on: ${passed#, }"

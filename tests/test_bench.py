@@ -9,18 +9,19 @@ import sys
 import pytest
 
 from apikit.stack import REPO
+from bench import bench  # bench/bench.py (the checkout's folders are importable in the tests)
+from conftest import TEMPLATES
 
-sys.path.insert(0, str(REPO / "bench"))
-import bench  # noqa: E402
 
-
+@pytest.mark.live
 @pytest.mark.airflow3  # the benchmark measures both versions itself; one smoke run is enough
 def test_bench_smoke_run_prints_every_row(tmp_path):
     out = tmp_path / "latest.json"
     done = subprocess.run(
         [sys.executable, str(REPO / "bench" / "bench.py"), "--kit-only", "--versions", "3",
          "--no-cold", "--runs", "2", "--burst", "4", "--concurrency", "1", "--settle", "1",
-         "--new-dag-timeout", "60", "--burst-timeout", "90", "--json", str(out), "--no-docs", "--workdir", str(tmp_path)],
+         "--new-dag-timeout", "60", "--burst-timeout", "90", "--json", str(out), "--no-docs",
+         "--workdir", str(tmp_path), "--templates", str(TEMPLATES)],
         capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     for _, label, _, _ in bench.ROWS:
@@ -35,6 +36,20 @@ def test_bench_smoke_run_prints_every_row(tmp_path):
     assert kit["trigger"]["runs"] == 2 and kit["trigger"]["failed"] == 0
     assert kit["burst"]["accepted"] == 4 and kit["burst"]["lost"] == 0
     assert kit["burst"]["duplicated"] == 0 and kit["burst"]["all_succeeded_in"] is not None
-    assert kit["pss_idle_mb"] > 0 and kit["pss_after_burst_mb"] > 0
+    assert kit["memory_idle_mb"] > 0 and kit["memory_after_burst_mb"] > 0 and kit["memory_kind"] == "PSS"
     assert kit["trigger"]["profile_median"], "no profile of where the time goes"
     assert not list(tmp_path.glob("apikit-bench-*")), "the work folder was not cleaned up"
+
+
+def test_memory_is_uss_where_the_system_has_no_pss(monkeypatch):
+    """PSS is Linux's: on macOS psutil reports USS (and RSS), and the benchmark says which it measured."""
+    from collections import namedtuple
+
+    import psutil
+
+    mac = namedtuple("pfullmem", "rss vms pfaults pageins uss")
+    monkeypatch.setattr(psutil.Process, "memory_full_info", lambda self: mac(30, 40, 0, 0, 20))
+    assert bench.memory_kind() == "USS"
+    linux = namedtuple("pfullmem", "rss vms shared text lib data dirty uss pss swap")
+    monkeypatch.setattr(psutil.Process, "memory_full_info", lambda self: linux(*range(10)))
+    assert bench.memory_kind() == "PSS"

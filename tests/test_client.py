@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from apikit import Airflow, AirflowAPIError, AirflowAuthError, AirflowError, AirflowNotRunning
-from conftest import free_port, fresh_stack, wait_for_dags
+from conftest import free_port
 
 
 @pytest.mark.airflow3
@@ -113,11 +113,3 @@ def test_verbose_calls_show_method_path_status(af, capsys):
     finally:
         af.verbose = False
     assert capsys.readouterr().out.strip() == f"GET {af.api}/version -> 200"
-
-
-@pytest.mark.airflow3
-def test_auth_off_needs_no_credentials(auth_off_stack):
-    af = Airflow(auth_off_stack.url, "nobody", "nothing", verbose=False)
-    assert af.auth.startswith("none")
-    assert "Authorization" not in af.session.headers
-    wait_for_dags(af)

@@ -4,6 +4,7 @@ without Docker: valid against the Compose Specification's JSON Schema, the versi
 and JupyterLab pointed at the api-server."""
 from __future__ import annotations
 
+import ast
 import copy
 import hashlib
 import json
@@ -284,11 +285,102 @@ def test_folders_are_mounted(major):
     for name in [*COMPONENTS[major], "airflow-init"]:
         for folder in ("dags", "plugins", "include"):
             assert f"./{folder}:/opt/airflow/{folder}" in services[name]["volumes"], f"{name}: {folder}/"
-    assert set(services["jupyter"]["volumes"]) == {"./notebooks:/kit/notebooks", "./apikit:/kit/apikit:ro"}
+    assert set(services["jupyter"]["volumes"]) == {
+        "./notebooks:/kit/notebooks", "./apikit:/kit/apikit:ro", "./use_cases:/kit/use_cases:ro",
+        "./dags:/opt/airflow/dags", "./include:/opt/airflow/include"}
     for svc in services.values():
         for volume in svc.get("volumes", []):
             if volume.startswith("./"):
                 assert (REPO / volume.split(":")[0]).is_dir(), f"{volume}: no such folder in the repo"
+
+
+# --- JupyterLab: a token always, and every notebook runs unchanged -------------------------------
+def jupyter_start(major: str, tmp_path: Path, **env: str) -> list[str]:
+    """The jupyter service's command, run by sh as the container would (Compose's $$ is a $), with a
+    stand-in `jupyter` that prints what it was given: what it prints, line by line."""
+    service = load(major)["services"]["jupyter"]
+    stub = tmp_path / "bin"
+    stub.mkdir(exist_ok=True)
+    (stub / "jupyter").write_text('#!/bin/sh\necho "jupyter $*"\n')
+    (stub / "jupyter").chmod(0o755)
+    if not (stub / "python").exists():
+        (stub / "python").symlink_to(sys.executable)
+    variables = {k: str(v) for k, v in environment(service).items()}
+    done = subprocess.run(service["command"], capture_output=True, text=True, timeout=30, check=True,
+                          env={"PATH": f"{stub}{os.pathsep}{os.environ['PATH']}", **variables, **env})
+    return done.stdout.splitlines()
+
+
+@pytest.mark.parametrize("major", sorted(FILES))
+def test_jupyter_never_runs_without_a_token(major, tmp_path):
+    for given in ("", "my-own-token"):
+        link, started = jupyter_start(major, tmp_path, JUPYTER_TOKEN=given, JUPYTER_PORT="8890")
+        token = re.fullmatch(r"JupyterLab: open http://127\.0\.0\.1:8890/lab\?token=(\S+)", link)[1]
+        assert token == given or (not given and len(token) >= 24)
+        assert started.startswith("jupyter lab ") and started.endswith(f"--IdentityProvider.token={token}")
+    first = jupyter_start(major, tmp_path, JUPYTER_TOKEN="")[0]
+    assert first != jupyter_start(major, tmp_path, JUPYTER_TOKEN="")[0], "the same token twice"
+
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+MODULE_PACKAGE = {"yaml": "pyyaml", "IPython": "jupyterlab"}  # an import's package, where they differ
+
+
+def notebook_needs(path: Path) -> tuple[set[str], set[str], bool]:
+    """What a notebook imports (top-level modules), the kit folders it opens (`REPO / "folder/..."`),
+    and whether it finds the Airflow's own folders from a DAG's `fileloc`."""
+    imports, folders, fileloc = set(), set(), False
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        tree = ast.parse("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imports |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imports.add(node.module.split(".")[0])
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and \
+                    isinstance(node.left, ast.Name) and node.left.id == "REPO" and \
+                    isinstance(node.right, ast.Constant):
+                folders.add(str(node.right.value).split("/")[0])
+        fileloc = fileloc or '["fileloc"]' in source
+    return imports, folders, fileloc
+
+
+def says_it_needs_the_local_stacks(path: Path) -> bool:
+    intro = "".join(json.loads(path.read_text())["cells"][0]["source"])
+    return "Docker Compose" in intro and "local stacks" in intro
+
+
+def test_notebook_needs_sees_what_a_notebook_uses(tmp_path):
+    cell = 'import yaml\nfrom pathlib import Path\nx = REPO / "use_cases/lambda/x.py"\nf = dag["fileloc"]\n'
+    path = tmp_path / "n.ipynb"
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": cell}]}))
+    assert notebook_needs(path) == ({"yaml", "pathlib"}, {"use_cases"}, True)
+
+
+@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_runs_in_the_compose_jupyterlab(major, notebook):
+    """Everything a notebook imports is installed in the jupyter image, and every file it opens is
+    mounted there; or its introduction says that it needs the kit's local stacks."""
+    if says_it_needs_the_local_stacks(notebook):
+        return
+    services = load(major)["services"]
+    jupyter = services["jupyter"]
+    installed = {name.lower() for name in re.findall(r"([A-Za-z0-9_.-]+)==", jupyter["build"]["dockerfile_inline"])}
+    mounted = {volume.split(":")[1]: volume.split(":")[0] for volume in jupyter["volumes"]}
+    imports, folders, fileloc = notebook_needs(notebook)
+    for module in sorted(imports - set(sys.stdlib_module_names) - {"apikit"}):
+        assert MODULE_PACKAGE.get(module, module).lower() in installed, f"{notebook.name} imports {module}"
+    for folder in sorted(folders):
+        assert mounted.get(f"/kit/{folder}") == f"./{folder}", f"{notebook.name} opens {folder}/"
+    if fileloc:  # paths as the Airflow services see them: the same mounts
+        for folder in ("dags", "include"):
+            target = f"/opt/airflow/{folder}"
+            assert mounted.get(target) == f"./{folder}", f"{notebook.name} opens {target}"
+            assert f"./{folder}:{target}" in services[API_SERVICE[major]]["volumes"]
 
 
 @pytest.mark.parametrize("major", sorted(FILES))

@@ -1,10 +1,16 @@
-"""The kit's DAG files load with no import error in the Airflow under test, and each defines the DAG
-the notebooks use. The DagBag is filled by that Airflow's own Python (.venv or .venv-airflow2)."""
+"""The kit's DAGs: each file loads with no import error in the Airflow under test and defines the DAG
+the notebooks use (a DagBag filled by that Airflow's own Python, .venv or .venv-airflow2, no server
+needed); and on the live stack they do what their docs say."""
+import ast
 import json
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from apikit.stack import Stack
+from conftest import MAJOR
+from helpers import trigger
 
 DAGS = Path(__file__).resolve().parent.parent / "dags"
 EXPECTED = {"api_dag.py": "api_dag", "dependent_dag.py": "dependent_dag",
@@ -24,7 +30,9 @@ print(json.dumps({"import_errors": {k: str(v) for k, v in bag.import_errors.item
 
 
 @pytest.fixture(scope="module")
-def dagbag(stack):
+def dagbag(tmp_path_factory):
+    """Filled by the Airflow under test, configured as the kit's stack configures it (no server needed)."""
+    stack = Stack(MAJOR, home=tmp_path_factory.mktemp("dagbag"))
     done = subprocess.run([str(stack.venv / "bin" / "python"), "-c", LOAD, str(DAGS), stack.major],
                           env=stack.env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -52,3 +60,39 @@ def test_random_failures_is_a_chain_of_five(dagbag):
     """One failed task leaves the rest upstream_failed: what the clear-task-instances demo needs."""
     tasks = dagbag["dags"]["random_failures"]["tasks"]
     assert tasks == {"task_1": [], **{f"task_{n}": [f"task_{n - 1}"] for n in range(2, 6)}}
+
+
+# --- on the live stack -----------------------------------------------------------------------------
+def states(af, dag_id, run_id):
+    tis = af.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
+    return {ti["task_id"]: ti["state"] for ti in tis}
+
+
+def test_dependent_dag_returns_its_conf(af):
+    run_id = trigger(af, "dependent_dag", {"message": "hi", "requested_by": "pytest"})
+    assert af.wait_for_run("dependent_dag", run_id, progress=False)["state"] == "success"
+    xcom = af.get(f"/dags/dependent_dag/dagRuns/{run_id}/taskInstances/report/xcomEntries/return_value")
+    value = xcom["value"] if af.major >= 3 else ast.literal_eval(xcom["value"])  # 2.x: a string
+    assert value["message"] == "hi" and value["requested_by"] == "pytest"
+
+
+def test_random_failures_fail_task_then_clear(af):
+    run_id = trigger(af, "random_failures", {"fail_task": "task_3"})
+    assert af.wait_for_run("random_failures", run_id, progress=False)["state"] == "failed"
+    assert states(af, "random_failures", run_id) == {
+        "task_1": "success", "task_2": "success", "task_3": "failed",
+        "task_4": "upstream_failed", "task_5": "upstream_failed"}
+    cleared = af.post("/dags/random_failures/clearTaskInstances", json={
+        "dry_run": False, "only_failed": True, "reset_dag_runs": True, "dag_run_id": run_id,
+        "include_downstream": True})
+    assert {ti["task_id"] for ti in cleared["task_instances"]} >= {"task_3"}
+    assert af.wait_for_run("random_failures", run_id, progress=False)["state"] == "success"
+    assert set(states(af, "random_failures", run_id).values()) == {"success"}
+
+
+def test_api_dag_triggers_dependent_dag_through_the_api(af):
+    run_id = trigger(af, "api_dag", {"message": "via api_dag"})
+    assert af.wait_for_run("api_dag", run_id, progress=False)["state"] == "success"
+    child = af.get(f"/dags/dependent_dag/dagRuns/from_api_dag__{run_id}")
+    assert child["state"] == "success"
+    assert child["conf"]["message"] == "via api_dag"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 import shutil
 import sqlite3
@@ -21,118 +20,48 @@ import pytest
 import requests
 import yaml
 
-from conftest import wait_for_dags
+from helpers import ENVIRONMENTS, POSTMAN, environment, live_values, load_collection, run_newman
 
 REPO = Path(__file__).resolve().parent.parent
-POSTMAN = REPO / "postman"
-COLLECTION = POSTMAN / "airflow-api-kit.postman_collection.json"
-ENVIRONMENTS = POSTMAN / "environments"
-NEWMAN = POSTMAN / "node_modules" / "newman" / "bin" / "newman.js"
 NOTEBOOKS = REPO / "notebooks"
 AF_METHODS = {"get": "GET", "post": "POST", "patch": "PATCH", "delete": "DELETE", "table": "GET",
               "items": "GET"}
 RAW_METHODS = {"get": "GET", "post": "POST", "patch": "PATCH", "delete": "DELETE", "put": "PUT"}
 
 
-def load_collection() -> dict:
-    return json.loads(COLLECTION.read_text())
-
-
-# --- running newman -----------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def newman() -> Path:
-    """newman from postman/node_modules, installed from the lock file when it is missing."""
-    if not NEWMAN.exists():
-        npm = shutil.which("npm")
-        assert npm and shutil.which("node"), \
-            "newman needs Node.js 18+ with npm (e.g. apt-get install nodejs npm); then: npm ci --prefix postman"
-        subprocess.run([npm, "ci", "--prefix", str(POSTMAN), "--no-audit", "--no-fund"], check=True,
-                       timeout=600, stdout=subprocess.DEVNULL)
-    assert NEWMAN.exists(), f"npm ci --prefix postman did not install {NEWMAN}"
-    return NEWMAN
-
-
-def environment(template: str, tmp_path: Path, **values: str) -> Path:
-    """An environment file made from postman/environments/<template>, with `values` replacing its own
-    (the live stack's URL and credentials, from os.environ)."""
-    env = json.loads((ENVIRONMENTS / f"{template}.postman_environment.json").read_text())
-    known = {v["key"] for v in env["values"]}
-    for v in env["values"]:
-        if v["key"] in values:
-            v["value"] = values[v["key"]]
-    env["values"] += [{"key": k, "value": val, "type": "default", "enabled": True}
-                      for k, val in values.items() if k not in known]
-    path = tmp_path / f"{template}.{len(list(tmp_path.iterdir()))}.postman_environment.json"
-    path.write_text(json.dumps(env))
-    return path
-
-
-def live_values() -> dict:
-    """The environment variables the session's stack set (conftest.py): URL and credentials."""
-    values = {"baseUrl": os.environ["AIRFLOW_URL"].rstrip("/"),
-              "username": os.environ.get("AIRFLOW_USERNAME", "admin"),
-              "password": os.environ.get("AIRFLOW_PASSWORD", "admin")}
-    if os.environ.get("AIRFLOW_TOKEN"):
-        values.update(authMode="token", token=os.environ["AIRFLOW_TOKEN"])
-    return values
-
-
-def run_newman(newman: Path, env_file: Path, tmp_path: Path, folders=(), timeout=900,
-               collection: Path = COLLECTION) -> dict:
-    """Run the collection (or some folders); fail with every failed assertion and error, listed."""
-    report = tmp_path / f"newman-report.{len(list(tmp_path.iterdir()))}.json"
-    cmd = ["node", str(newman), "run", str(collection), "-e", str(env_file), "--color", "off",
-           "--reporters", "cli,json", "--reporter-json-export", str(report), "--timeout-request", "60000"]
-    for folder in folders:
-        cmd += ["--folder", folder]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=POSTMAN)
-    assert report.exists(), f"newman made no report:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    run = json.loads(report.read_text())["run"]
-    failures = [f"{f['source'].get('name', '?')}: {f['error'].get('test') or f['error'].get('name')}: "
-                f"{f['error'].get('message')}" for f in run["failures"]]
-    assert not failures and done.returncode == 0, \
-        "newman failed:\n  " + "\n  ".join(failures) + "\n\n" + done.stdout[-6000:] + done.stderr[-2000:]
-    assert run["stats"]["assertions"]["total"] > 0
-    return run
-
-
-def forget_form_submission():
-    """Folder 07's form submission is stored by the DAG form_submission in SQLite, which Postman cannot
-    reach: delete its row as notebook 07 does, so the run leaves nothing behind."""
-    database = REPO / "include" / "form_submissions.db"
+def forget_form_submission(stack):
+    """Folder 07's form submission is stored by the DAG form_submission in SQLite (in the test stack's
+    own include/), which Postman cannot reach: delete its row as notebook 07 does, so the run leaves
+    nothing behind."""
+    database = stack.project / "include" / "form_submissions.db"
     if database.exists():
         with sqlite3.connect(database) as db:
             db.execute("DELETE FROM form_submissions WHERE submission_id = 'notebook07-0001'")
         db.close()
 
 
-def test_collection_runs_green_twice(af, newman, tmp_path):
-    """The whole collection, twice in a row on the same stack (idempotent, as the notebooks are): first
-    with the environment a user imports for this Airflow, then with authMode auto (detected)."""
+def test_collection_runs_green_and_cleans_up(stack, af, newman, tmp_path):
+    """The whole collection with the environment a user imports for this Airflow: every test green, and
+    the stack left as it found it. On Airflow 3, run again at once (idempotent, as the notebooks are)
+    with authMode auto (detected); on 2.11 the second run is folder 00, where auto detects Basic auth
+    (the DAG runs of a second whole run would double the 2.11 pass: its executor runs one task at a
+    time, each in a new process)."""
+    from conftest import stack_state
+    from test_notebooks import changes
+
     template = "local-airflow3" if af.major >= 3 else "local-airflow2"
+    before = stack_state(af)
     try:
         first = run_newman(newman, environment(template, tmp_path, **live_values()), tmp_path)
-        values = live_values()
-        if "authMode" not in values:
-            values["authMode"] = "auto"
-        second = run_newman(newman, environment(template, tmp_path, **values), tmp_path)
+        after = stack_state(af)
+        values = {**live_values(), "authMode": "auto"}
+        folders = [] if af.major >= 3 else [load_collection()["item"][0]["name"]]
+        second = run_newman(newman, environment(template, tmp_path, **values), tmp_path, folders=folders)
     finally:
-        forget_form_submission()
+        forget_form_submission(stack)
     assert first["stats"]["requests"]["total"] >= len(collection_requests(load_collection()))
-    assert second["stats"]["assertions"]["failed"] == 0
-
-
-@pytest.mark.airflow3  # the Astro CLI runs Airflow 3; the stack is conftest's auth_off_stack
-def test_astro_local_environment_on_auth_off_stack(auth_off_stack, newman, tmp_path):
-    """The environment *Astro local* (authMode none) against an Airflow with auth off: folders 00, 01."""
-    from apikit import Airflow
-
-    wait_for_dags(Airflow(auth_off_stack.url, verbose=False))
-    env = environment("astro-local", tmp_path, baseUrl=auth_off_stack.url)
-    folders = [f["name"] for f in load_collection()["item"][:2]]  # 00 connect, 01 DAGs
-    run = run_newman(newman, env, tmp_path, folders=folders)
-    names = [e["item"]["name"] for e in run["executions"]]
-    assert any("no credentials" in n for n in names)  # which answered 200 there: auth is off
+    assert not changes(before, after), f"the collection left the stack changed: {changes(before, after)}"
+    assert second["stats"]["assertions"]["failed"] == 0 and second["stats"]["assertions"]["total"] > 0
 
 
 # --- the collection mirrors the notebooks ------------------------------------------------------
@@ -329,10 +258,97 @@ def same_call(request: str, call: str) -> bool:
     return m1 == m2 and len(s1) == len(s2) and all(a == b or "{}" in (a, b) for a, b in zip(s1, s2))
 
 
+# --- how the collection is built from the notebooks and postman/folders/*.js ----------------------------
+def builder():
+    """postman/build_collection.py as a module (with folder_scripts.py and notebook_calls.py beside it)."""
+    from postman import build_collection
+    return build_collection
+
+
+def notebook_file(tmp_path: Path, *cells: str) -> Path:
+    """A notebook whose code cells are `cells` (a markdown cell before each)."""
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# 99 · A test\n\n**Overview.** A test."}]}
+    for n, source in enumerate(cells):
+        nb["cells"] += [{"cell_type": "markdown", "metadata": {}, "source": f"Call {n + 1}, introduced."},
+                        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                         "source": source}]
+    path = tmp_path / "99_test.ipynb"
+    path.write_text(json.dumps({"cells": nb["cells"], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    return path
+
+
+def test_a_request_is_its_notebook_call(tmp_path):
+    """Method, path, query and body as the notebook's call makes them: constants filled in, the Airflow 3
+    branch of af.major, a table call's first page of 100; a value known only at run time is what @where
+    names."""
+    bc = builder()
+    nb = bc.read_notebook(notebook_file(tmp_path, """
+conf = {"message": "hi"}
+logical_date = {"logical_date": None} if af.major >= 3 else {}
+run = af.post("/dags/d/dagRuns", json={**logical_date, "conf": conf})
+run_id = run["dag_run_id"]
+failed = af.table(f"/dags/d/dagRuns/{run_id}/taskInstances", state="failed", columns=["task_id"])
+log = af.get(f"/dags/d/dagRuns/{run_id}/taskInstances/task_3/logs/1")
+"""))
+    where = bc.where_of(["run_id = {{runId}}", "/task_3 = {{taskId}}"], "test")
+    post, table, log = (call.request(where) for call in nb.calls)
+    assert (post["method"], post["path"], post["body"]) == \
+        ("POST", "/dags/d/dagRuns", {"logical_date": None, "conf": {"message": "hi"}})
+    assert (table["path"], table["query"], table["paged"]) == \
+        ("/dags/d/dagRuns/{{runId}}/taskInstances", {"state": "failed"}, True)
+    assert log["path"] == "/dags/d/dagRuns/{{runId}}/taskInstances/{{taskId}}/logs/1"
+    assert nb.introduction(nb.calls[0]) == "Call 1, introduced." and nb.overview == "A test."
+
+
+def test_the_build_says_what_a_folder_lacks(tmp_path):
+    """A call without its section, or a run-time value without its @where, stops the build with a
+    message that says what to write where."""
+    bc = builder()
+    nb = bc.read_notebook(notebook_file(tmp_path, 'run = af.post("/dags/d/dagRuns", json={"conf": {}})',
+                                        'af.get(f"/dags/d/dagRuns/{run[\'dag_run_id\']}")'))
+    js = tmp_path / "99_test.js"
+    section = "/**\n * {name}\n */\ntest: {{\n  status(200);\n}}\n"
+    js.write_text("/** The folder. */\n\n" + section.format(name="1 · Trigger"))
+    with pytest.raises(bc.BuildError, match="makes 2 API calls, postman/folders/99_test.js has 1 sections"):
+        bc.build_folder(nb, bc.read_folder_scripts(js), {})
+    js.write_text("/** The folder. */\n\n" + section.format(name="1 · Trigger") + section.format(name="2 · Look"))
+    with pytest.raises(bc.BuildError, match=re.escape("`@where run['dag_run_id'] = {{aVariable}}`")):
+        bc.build_folder(nb, bc.read_folder_scripts(js), {})
+
+
+def test_snippet_arguments_read_where_they_land():
+    """In code as written; inside a string as text (an expression spliced in, a rest joined by "or");
+    in a comment as text (an array as its items)."""
+    from postman.folder_scripts import Snippet, expand
+
+    builder()
+    snippets = {"check": Snippet("check", ["$dag", "$runs", "...$codes"], [
+        "// $dag: $runs",
+        "const runs = $runs;",
+        "pm.test(\"status is $codes\", () => x([$codes], '$dag/dagRuns'));"])}
+    assert expand(["if (a) {", "  check('rf', [\"r1\", \"r2\"], 200, 201);", "}"], snippets) == [
+        "if (a) {", "  // rf: r1, r2", '  const runs = ["r1", "r2"];',
+        "  pm.test(\"status is 200 or 201\", () => x([200, 201], 'rf/dagRuns'));", "}"]
+    assert expand(["check(pm.collectionVariables.get('d'), [], 200);"], snippets)[2] == \
+        "pm.test(\"status is 200\", () => x([200], '' + pm.collectionVariables.get('d') + '/dagRuns'));"
+
+
+def test_every_javascript_file_is_valid_javascript():
+    """The folders' scripts, the snippets and the collection's scripts: each file parses on its own."""
+    node = shutil.which("node")
+    if not node:
+        pytest.skip("node is not installed (newman needs it too)")
+    files = [p for p in POSTMAN.rglob("*.js") if "node_modules" not in p.parts]
+    assert len(files) >= len(notebooks()) + 3
+    for path in files:
+        done = subprocess.run([node, "--check", str(path)], capture_output=True, text=True)
+        assert done.returncode == 0, f"{path.relative_to(REPO)}:\n{done.stderr}"
+
+
 # --- the collection itself -------------------------------------------------------------------------
 def test_collection_is_built_from_its_sources():
     """postman/build_collection.py makes exactly the committed JSON (nobody edited one without the other)."""
-    done = subprocess.run([sys.executable, str(POSTMAN / "build_collection.py"), "--check"],
+    done = subprocess.run([sys.executable, "-m", "postman.build_collection", "--check"], cwd=REPO,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -369,7 +385,40 @@ def test_environments_keep_credentials_secret():
 
 
 # --- the collection and the server's OpenAPI document ----------------------------------------------
-V1_PATHS = {"/monitor/health": "/health"}  # where the request scripts pick another path on Airflow 2
+def airflow2_paths() -> dict[str, str]:
+    """Where a notebook's call picks another path on Airflow 2 (`af.get("/monitor/health" if af.major >= 3
+    else "/health")`), its request's pre-request script does the same: Airflow 3 path -> Airflow 2 path,
+    placeholders written {}. (A branch that only changes a placeholder, as the DAG source by file token,
+    is the same path here.)"""
+    found = {}
+    for nb in notebooks():
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            source = "\n".join(line for line in "".join(cell["source"]).splitlines()
+                               if not line.lstrip().startswith(("%", "!")))
+            for node in ast.walk(ast.parse(source)):
+                taken = airflow3_branch(node.test) if isinstance(node, ast.IfExp) else None
+                if taken is None:
+                    continue
+                branches = (node.body, node.orelse) if taken else (node.orelse, node.body)
+                on_3, on_2 = (fstring_text(n) for n in branches)
+                if on_3 and on_2 and on_3.startswith("/") and on_2.startswith("/") and on_3 != on_2:
+                    found[on_3.split("?")[0]] = on_2.split("?")[0]
+    return found
+
+
+def test_requests_change_their_path_on_airflow2_where_the_notebook_does():
+    """Where a notebook's call picks another path on Airflow 2, the request of that call changes its path
+    on Airflow 2 in its pre-request script, and the OpenAPI check below looks for that path there."""
+    paths = airflow2_paths()
+    assert "/monitor/health" in paths, "the rule finds no call that picks another path on Airflow 2"
+    collection = load_collection()
+    for folder, name, req in collection_requests(collection):
+        if collection_path(req["url"]["raw"]).removeprefix("/api/v2") in paths:
+            pre = script_of(collection, folder, name, "prerequest")
+            assert "=== '2')" in pre and "pm.request.url.path" in pre, \
+                f"{folder} / {name}: the notebook sends another path on Airflow 2, the request does not"
 
 
 def openapi_operations(af) -> set[tuple[str, str]]:
@@ -388,15 +437,20 @@ def openapi_operations(af) -> set[tuple[str, str]]:
     return ops
 
 
-def skipped_on_airflow_2(folder: str, name: str, collection: dict) -> bool:
+def script_of(collection: dict, folder: str, name: str, listen: str) -> str:
     item = next(i for f in collection["item"] if f["name"] == folder for i in f["item"] if i["name"] == name)
-    pre = "\n".join("\n".join(e["script"]["exec"]) for e in item["event"] if e["listen"] == "prerequest")
+    return "\n".join("\n".join(e["script"]["exec"]) for e in item["event"] if e["listen"] == listen)
+
+
+def skipped_on_airflow_2(folder: str, name: str, collection: dict) -> bool:
+    pre = script_of(collection, folder, name, "prerequest")
     return bool(re.search(r"=== '2'\) pm\.execution\.skipRequest\(\)", pre))
 
 
 def test_every_request_is_in_the_servers_openapi(af):
     ops = openapi_operations(af)
     collection = load_collection()
+    v1_paths = airflow2_paths()
     missing = []
     for folder, name, req in collection_requests(collection):
         path = collection_path(req["url"]["raw"])
@@ -407,7 +461,7 @@ def test_every_request_is_in_the_servers_openapi(af):
             if skipped_on_airflow_2(folder, name, collection):
                 continue
             rest = path.removeprefix("/api/v2")
-            path = "/api/v1" + V1_PATHS.get(rest, rest)
+            path = "/api/v1" + v1_paths.get(rest, rest)
         # a template's {} matches a variable ({} here too) or a literal value (a DAG id)
         if not any(m == req["method"] and re.match("^" + re.escape(p).replace(r"\{\}", "[^/]+") + "$", path)
                    for m, p in ops):

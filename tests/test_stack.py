@@ -1,49 +1,121 @@
-"""The stack: 127.0.0.1 only, harmless to start twice, clear about a busy port, clean to stop."""
+"""The stack: 127.0.0.1 only, harmless to start twice, clear about a busy port, clean to stop; it
+signals only its own processes, names a component that dies, and recovers from a crash."""
 import json
 import os
-import signal
 import socket
+import subprocess
+import sys
 import time
+import uuid
 
 import psutil
 import pytest
 
-from apikit.stack import Stack, StackError, group_alive
-from conftest import fresh_stack
-
-
-def group_processes(pgid):
-    found = []
-    for p in psutil.process_iter():
-        try:
-            if os.getpgid(p.pid) == pgid and p.status() != psutil.STATUS_ZOMBIE:
-                found.append(p)
-        except (OSError, psutil.Error):
-            pass
-    return found
+from apikit import processes
+from apikit.client import AirflowAPIError
+from apikit.stack import REPO, Stack, StackError, macos_fork_safety
+from conftest import MAJOR, free_port, fresh_stack, wait_for_dags
+from helpers import delete_runs, run_body
 
 
 def test_listens_on_loopback_only(stack):
-    processes = group_processes(stack.pgid())
-    assert len(processes) >= 4
-    listening = [c.laddr for p in processes for c in p.net_connections(kind="inet")
+    procs = stack.processes()
+    assert len(procs) >= len(stack.components())
+    listening = [c.laddr for p in procs for c in p.net_connections(kind="inet")
                  if c.status == psutil.CONN_LISTEN]
     assert listening, "the stack listens nowhere?"
     assert {addr.ip for addr in listening} == {"127.0.0.1"}, listening
     assert stack.port in {addr.port for addr in listening}
 
 
+# --- 127.0.0.1 only, task processes included ---------------------------------------------------------
+HOLD_DAG = "kit_test_listening"
+HOLD_SOURCE = '''"""Written by tests/test_reliability_input.py into the test stack's own DAGs folder."""
+import os
+import time
+
+import pendulum
+
+try:
+    from airflow.sdk import dag, task  # Airflow 3
+except ImportError:
+    from airflow.decorators import dag, task  # Airflow 2
+
+
+@dag(dag_id="kit_test_listening", schedule=None, start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+     catchup=False, tags=["test"])
+def kit_test_listening():
+    @task
+    def hold():
+        time.sleep(3)  # long enough to be seen by the scan
+        return os.getpid()
+
+    hold()
+
+
+kit_test_listening()
+'''
+
+
+def test_listens_on_loopback_only_during_dag_runs(stack, af):
+    """Every process of the stack, task processes included, listens on 127.0.0.1 only. A DAG of the
+    test's own holds its task for 3 s and returns the task process's pid: the scan must have seen it."""
+    dag_file = stack.project / "dags" / f"{HOLD_DAG}.py"
+    dag_file.write_text(HOLD_SOURCE)
+    run_ids = [f"kit_test_listen_{i}_{uuid.uuid4().hex[:6]}" for i in range(2)]
+    listening, seen = set(), {}
+    try:
+        wait_for_dags(af, {HOLD_DAG})
+        before = {p.pid for p in stack.processes()}
+        for run_id in run_ids:
+            af.post(f"/dags/{HOLD_DAG}/dagRuns", json=run_body(af, dag_run_id=run_id))
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline:
+            for p in stack.processes():
+                try:
+                    if p.pid not in before:
+                        seen.setdefault(p.pid, " ".join(p.cmdline())[:100])
+                    listening |= {(c.laddr.ip, c.laddr.port) for c in p.net_connections(kind="inet")
+                                  if c.status == psutil.CONN_LISTEN}
+                except psutil.Error:
+                    pass
+            states = {af.get(f"/dags/{HOLD_DAG}/dagRuns/{r}")["state"] for r in run_ids}
+            if states <= {"success", "failed"}:
+                break
+            time.sleep(0.1)
+        assert states == {"success"}, states
+        task_pids = [af.get(f"/dags/{HOLD_DAG}/dagRuns/{r}/taskInstances/hold/xcomEntries/return_value")["value"]
+                     for r in run_ids]
+    finally:
+        delete_runs(af, run_ids, HOLD_DAG)
+        dag_file.unlink()
+        try:
+            af.delete(f"/dags/{HOLD_DAG}")
+        except AirflowAPIError as exc:
+            assert exc.status == 404, exc
+    assert all(int(pid) in seen for pid in task_pids), (task_pids, seen)  # the scan saw the tasks
+    assert listening and {ip for ip, _ in listening} == {"127.0.0.1"}, (listening, seen)
+
+
 @pytest.mark.airflow3
-def test_parallelism_sized_for_a_laptop(stack):
-    workers = [p for p in group_processes(stack.pgid()) if "LocalExecutor" in " ".join(p.cmdline())]
-    assert 1 <= len(workers) <= 4
+def test_parallelism_sized_for_a_laptop(stack, af):
+    """Four task slots: the LocalExecutor starts its workers when tasks come, at most four."""
+    runs = [af.post("/dags/random_failures/dagRuns", json={"logical_date": None})["dag_run_id"]
+            for _ in range(3)]
+    try:
+        assert all(af.wait_for_run("random_failures", r, progress=False)["state"] == "success" for r in runs)
+        workers = [p for p in stack.processes() if "LocalExecutor" in " ".join(p.cmdline())]
+        assert 1 <= len(workers) <= 4, [" ".join(p.cmdline()) for p in workers]
+    finally:
+        for run_id in runs:
+            af.delete(f"/dags/random_failures/dagRuns/{run_id}")
 
 
 def test_start_twice_is_harmless(stack, capsys):
-    pgid = stack.pgid()
-    Stack(stack.major, home=stack.home, port=stack.port).start()
+    recorded = stack.statefile.read_text()
+    Stack(stack.major, home=stack.home, port=stack.port, project=stack.project).start()
     assert "already running" in capsys.readouterr().out
-    assert stack.pgid() == pgid and stack.healthy()
+    assert stack.statefile.read_text() == recorded and stack.healthy()
 
 
 def test_busy_port_gets_a_clear_message(tmp_path):
@@ -55,35 +127,118 @@ def test_busy_port_gets_a_clear_message(tmp_path):
             Stack(home=tmp_path / "home", port=port).start()  # the port check comes first
 
 
-@pytest.mark.airflow3  # the same code starts and stops both versions; once is enough
-def test_recovers_after_kill_9_and_stops_without_leftovers():
-    stack = fresh_stack("crash")
+def test_every_component_carries_the_mark_of_its_start(stack):
+    state = json.loads(stack.statefile.read_text())
+    assert set(state["components"]) == set(stack.components())
+    for name, rec in state["components"].items():
+        p = processes.alive(rec)
+        assert p is not None, f"{name} is not running"
+        assert p.environ()[processes.MARK] == state["mark"]
+        assert os.getpgid(p.pid) == p.pid  # a process group of its own: stopping it reaches its children
+
+
+# --- never a process the kit did not start -------------------------------------------------------
+def make(*args, home, port):
+    """`make ARGS` with the stacks' homes in `home` and the ports given: never the user's own stack."""
+    return subprocess.run(["make", "-s", *args, f"KIT_HOME={home}", f"AIRFLOW_PORT={port}",
+                           f"AIRFLOW2_PORT={port}", f"AIRFLOW={MAJOR}"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+
+
+def test_a_record_naming_a_foreign_process_group_signals_nothing(tmp_path):
+    """After a reboot, or once numbers are reused, a record names somebody else's processes: here a
+    `sleep` in a session of its own. make down / airflow / status remove the record and leave it be."""
+    other = subprocess.Popen(["sleep", "300"], start_new_session=True)
     try:
-        stack.start()
-        pgid = stack.pgid()
-        os.killpg(pgid, signal.SIGKILL)  # a crash: every process gone, the pid file left behind
-        deadline = time.monotonic() + 10
-        while group_alive(pgid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert stack.pidfile.exists()
-        stack.start()
-        assert stack.healthy()
-        pgid = stack.pgid()
-        stack.stop()
-        assert group_processes(pgid) == []
-        assert not stack.pidfile.exists()
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", stack.port))  # the port is free again
+        started = psutil.Process(other.pid).create_time()
+
+        def write_records():
+            for major in ("3", "2"):
+                home = tmp_path / f"airflow{major}"
+                home.mkdir(exist_ok=True)
+                (home / "stack.pid").write_text(f"{other.pid}\n")  # an older kit's record
+                (home / "stack.json").write_text(json.dumps({  # the same number, another process
+                    "mark": "a-start-before-the-reboot",
+                    "components": {"scheduler": {"pid": other.pid, "started": started - 3600}}}))
+            (tmp_path / "jupyter.json").write_text(json.dumps(
+                {"mark": "a-start-before-the-reboot", "pid": other.pid, "started": started - 3600}))
+
+        with socket.socket() as busy:  # `make airflow` gets as far as the port check, no further
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            for args in (["down"], ["status"], ["airflow"]):
+                write_records()
+                done = make(*args, home=tmp_path, port=port)
+                assert other.poll() is None, f"make {args[0]} signalled a process it did not start"
+                assert "Nothing was signalled" in done.stdout + done.stderr, done.stdout + done.stderr
+                assert not (tmp_path / f"airflow{MAJOR}" / "stack.json").exists()
+                assert not (tmp_path / f"airflow{MAJOR}" / "stack.pid").exists()
+        assert "in use" in done.stderr  # make airflow stopped at the busy port, as it should
     finally:
-        stack.stop(quiet=True)
+        other.kill()
+        other.wait()
 
 
+# --- a component that dies --------------------------------------------------------------------------
+class Crashing(Stack):
+    """A stack whose dag-processor (2.x: webserver) exits at once: an option it does not know."""
+
+    def components(self):
+        found = super().components()
+        crashing = "dag-processor" if self.major == "3" else "webserver"
+        found[crashing] = [*found[crashing], "--no-such-option"]
+        return found
+
+
+@pytest.mark.live
+def test_a_component_that_exits_at_start_up_is_named_at_once(tmp_path):
+    plain = fresh_stack("crash-at-start")
+    stack = Crashing(plain.major, home=plain.home, port=plain.port, project=plain.project,
+                     templates=plain.templates)
+    crashing = "dag-processor" if stack.major == "3" else "webserver"
+    began = time.monotonic()
+    with pytest.raises(StackError) as err:
+        stack.start(timeout=120)
+    took = time.monotonic() - began
+    message = str(err.value)
+    assert f"{crashing} exited during start-up" in message, message
+    assert "unrecognized arguments: --no-such-option" in message  # the end of its log
+    assert took < 15, f"the crash was noticed after {took:.0f} s"
+    assert stack.processes() == [] and not stack.statefile.exists()
+
+
+# --- start-up cost ----------------------------------------------------------------------------------
 def test_migrate_is_skipped_while_the_schema_is_current(stack):
     """`airflow db migrate` takes ~4 s even with nothing to do: a start skips it while the database is
     at the revision recorded after the last migrate (docs/benchmarks.md)."""
     log = stack.logs / "setup.log"
-    size = log.stat().st_size
+    size = log.stat().st_size if log.exists() else 0
     stack.migrate(stack.env())
-    assert log.stat().st_size == size, "db migrate ran again on a current database"
+    assert (log.stat().st_size if log.exists() else 0) == size, "db migrate ran again on a current database"
     recorded = json.loads((stack.home / "migrated.json").read_text())
     assert recorded == stack.schema() and recorded["revision"]
+
+
+def test_a_new_home_copies_the_template_database(stack, tmp_path):
+    """A test stack's new home starts from a database migrated once per Airflow version."""
+    template = stack.template()
+    assert template is not None and template.exists()
+    new = Stack(stack.major, home=tmp_path / "home", port=free_port(), templates=stack.templates)
+    new.logs.mkdir(parents=True)
+    new.migrate(new.env())
+    assert not (new.logs / "setup.log").exists(), "db migrate ran although a template was there"
+    assert new.schema() == stack.schema()
+
+
+# --- macOS ------------------------------------------------------------------------------------------
+def test_macos_gets_the_fork_safety_settings(monkeypatch, tmp_path):
+    """Checked here on Linux with the platform faked: the settings are Airflow's FAQ advice for macOS."""
+    monkeypatch.setattr(sys, "platform", "darwin")
+    monkeypatch.setenv("no_proxy", "corp.example.com")
+    env = Stack(home=tmp_path).env()
+    assert env["OBJC_DISABLE_INITIALIZE_FORK_SAFETY"] == "YES"
+    assert env["no_proxy"] == env["NO_PROXY"] == "corp.example.com,127.0.0.1,localhost"
+    assert macos_fork_safety({})["no_proxy"] == "127.0.0.1,localhost"
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert "OBJC_DISABLE_INITIALIZE_FORK_SAFETY" not in Stack(home=tmp_path).env()

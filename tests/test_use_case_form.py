@@ -7,17 +7,15 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 
 from conftest import wait_for_dags
+from helpers import launch_chromium
 
 REPO = Path(__file__).resolve().parent.parent
 DAG = "form_submission"
-DATABASE = REPO / "include" / "form_submissions.db"
-CHROMIUM = "/usr/bin/chromium"  # Debian's package: browser downloads are blocked
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def load_server_module():
@@ -32,7 +30,13 @@ CREATED = []  # submission ids this module made: their rows are deleted at the e
 
 
 @pytest.fixture(scope="module")
-def form_url(af):
+def database(stack):
+    """The table form_submission writes to: in the test stack's own copy of include/."""
+    return stack.project / "include" / "form_submissions.db"
+
+
+@pytest.fixture(scope="module")
+def form_url(af, database):
     wait_for_dags(af, {DAG})
     server = load_server_module().make_server(0)  # a free port, on 127.0.0.1
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -43,15 +47,15 @@ def form_url(af):
         server.shutdown()
         server.server_close()
         thread.join(10)
-        if DATABASE.exists() and CREATED:  # the checkout's table is also the local stack's: tidy up
-            with sqlite3.connect(DATABASE, timeout=30) as conn:
+        if database.exists() and CREATED:  # tidy up, for a later run on the same stack
+            with sqlite3.connect(database, timeout=30) as conn:
                 conn.executemany("DELETE FROM form_submissions WHERE submission_id = ?",
                                  [(s,) for s in CREATED])
             conn.close()
 
 
-def stored_row(submission_id):
-    with sqlite3.connect(DATABASE) as conn:
+def stored_row(database, submission_id):
+    with sqlite3.connect(database) as conn:
         conn.row_factory = sqlite3.Row
         row = conn.execute("SELECT * FROM form_submissions WHERE submission_id = ?",
                            (submission_id,)).fetchone()
@@ -60,15 +64,18 @@ def stored_row(submission_id):
 
 
 def test_server_listens_on_loopback_only(form_url):
-    assert form_url.startswith("http://127.0.0.1:")
+    port = int(form_url.rsplit(":", 1)[1])
+    listening = [c.laddr.ip for c in psutil.Process().net_connections(kind="inet")
+                 if c.status == psutil.CONN_LISTEN and c.laddr.port == port]
+    assert listening == ["127.0.0.1"], listening
 
 
-def test_submit_in_the_browser(af, form_url):
+def test_submit_in_the_browser(af, form_url, database):
     from playwright.sync_api import sync_playwright
 
     requested = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         try:
             page = browser.new_page()
             page.on("request", lambda request: requested.append(request.url))
@@ -91,8 +98,8 @@ def test_submit_in_the_browser(af, form_url):
     assert run["state"] == "success"
     assert run["conf"]["email"] == "Grace.Hopper@Example.com" and run["conf"]["interest"] == "pricing"
     CREATED.append(run_id.removeprefix("form__"))
-    row = stored_row(run_id.removeprefix("form__"))
-    assert row is not None, f"no row for {run_id} in {DATABASE}"
+    row = stored_row(database, run_id.removeprefix("form__"))
+    assert row is not None, f"no row for {run_id} in {database}"
     assert (row["name"], row["email"], row["company"], row["interest"], row["run_id"]) == (
         "Grace Hopper", "grace.hopper@example.com", "Navy Computing", "pricing", run_id)
 
@@ -115,15 +122,15 @@ def wait_state(form_url, run_id, timeout=300):
     raise AssertionError(f"{run_id} did not finish in {timeout} s")
 
 
-def test_invalid_submission_fails_and_stores_nothing(form_url):
+def test_invalid_submission_fails_and_stores_nothing(form_url, database):
     """The DAG checks again what a browser may have let through (or a script sent directly)."""
     submission_id, response = submit(form_url, email="not-an-address", interest="free stuff")
     assert response.status_code == 200
     assert wait_state(form_url, response.json()["run_id"]) == "failed"
-    assert stored_row(submission_id) is None
+    assert stored_row(database, submission_id) is None
 
 
-def test_same_submission_twice_is_one_run(af, form_url):
+def test_same_submission_twice_is_one_run(af, form_url, database):
     submission_id, first = submit(form_url)
     again = requests.post(f"{form_url}/api/submit", timeout=30, json={
         "submission_id": submission_id, "name": "Alan Turing", "email": "alan@example.org",
@@ -131,7 +138,7 @@ def test_same_submission_twice_is_one_run(af, form_url):
     assert first.json()["state"] == "queued" and again.json()["state"] == "already submitted"
     assert wait_state(form_url, first.json()["run_id"]) == "success"
     runs = [r for r in af.items(f"/dags/{DAG}/dagRuns") if submission_id in r["dag_run_id"]]
-    assert len(runs) == 1 and stored_row(submission_id)["name"] == "Alan Turing"
+    assert len(runs) == 1 and stored_row(database, submission_id)["name"] == "Alan Turing"
 
 
 def test_status_answers_only_for_form_runs(form_url):

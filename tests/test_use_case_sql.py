@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from conftest import wait_for_dags
+from helpers import launch_chromium
 
 DAG = "sql_query"
 
@@ -52,15 +53,6 @@ def test_max_rows_caps_the_result(af):
     run_id, state = run_sql(af, "SELECT * FROM orders ORDER BY order_id", max_rows=3)
     value = result_of(af, run_id)
     assert state == "success" and value["row_count"] == 3 and value["truncated"] is True
-
-
-CHROMIUM = "/usr/bin/chromium"  # Debian's package: browser downloads are blocked
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def launch_chromium(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
 # --- the plugin page ------------------------------------------------------------------------------

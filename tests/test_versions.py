@@ -1,10 +1,9 @@
 """One source of truth for versions: requirements/airflowN.in pins Airflow; the rest follows it."""
 import re
 
-from apikit.stack import REPO, airflow_version_pinned
-
-
 import pytest
+
+from apikit.stack import REPO, airflow_version_pinned
 
 
 @pytest.mark.parametrize("major", ["3", "2"])

@@ -25,10 +25,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import requests
+
+from apikit import Airflow, AirflowAPIError, AirflowError  # the kit's client, installed in its .venv
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))  # the kit's apikit
-import requests  # noqa: E402  (installed with the kit, as apikit needs it)
-from apikit import Airflow, AirflowAPIError, AirflowError  # noqa: E402
 
 DAG_ID = "form_submission"
 FIELDS = ("submission_id", "name", "email", "company", "interest", "message")

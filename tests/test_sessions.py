@@ -1,14 +1,16 @@
-"""Issue 9 with a stack of its own: credentials that expire or are missing, a server stopped and
-restarted under a live client, `stop` leaving no process, and logs that hold no secret.
+"""A session with a stack over time: credentials that expire or are missing, the server stopped and
+restarted under a live client, a component that dies (named by `make status`) and a crash of the whole
+stack (recovered from by the next start), `stop` leaving no process, and logs that hold no secret.
 
 One stack for the whole module (starting one costs most of the time): a password of its own, so
 that "no credentials given" really fails and a scan of the logs for it means something, and on
-Airflow 3 a JWT lifetime of a few seconds, so that tokens really expire during the test.
+Airflow 3 a JWT lifetime of two seconds, so that tokens really expire during the test.
 The tests run in file order and share it; the last ones stop it."""
 from __future__ import annotations
 
-import atexit
 import json
+import os
+import signal
 import socket
 import time
 
@@ -18,10 +20,11 @@ import requests
 
 from apikit.client import Airflow, AirflowAuthError, AirflowNotRunning
 from conftest import MAJOR, fresh_stack, wait_for_dags
-from test_postman import environment, load_collection, newman, run_newman  # noqa: F401 (newman: fixture)
+from helpers import environment, load_collection, run_body, run_newman
 
-PASSWORD = "rel-9-Pw-not-admin"
-JWT_SECONDS = 4  # api_auth.jwt_expiration_time: the tokens the API hands out live this long
+pytestmark = pytest.mark.live  # a stack of the module's own
+PASSWORD = "kit-test-Pw-not-admin"
+JWT_SECONDS = 2  # api_auth.jwt_expiration_time: the tokens the API hands out live this long
 tokens_seen: set[str] = set()  # every Bearer token a test of this module used: none may be in a log
 
 
@@ -31,8 +34,7 @@ def own_stack():
     if MAJOR == "3":
         extra = {"AIRFLOW__API_AUTH__JWT_EXPIRATION_TIME": str(JWT_SECONDS),
                  "AIRFLOW__API_AUTH__JWT_LEEWAY": "0"}  # default 10 s of grace after `exp`
-    stack = fresh_stack("reliability", password=PASSWORD, extra_env=extra)
-    atexit.register(stack.stop, quiet=True)
+    stack = fresh_stack("sessions", password=PASSWORD, extra_env=extra)
     stack.start()
     yield stack
     stack.stop(quiet=True)
@@ -51,10 +53,6 @@ def bearer(af: Airflow) -> str | None:
         tokens_seen.add(header[len("Bearer "):])
         return header[len("Bearer "):]
     return None
-
-
-def no_run_body(af: Airflow, **body) -> dict:
-    return {"logical_date": None, **body} if af.major >= 3 else body
 
 
 # --- credentials ---------------------------------------------------------------------------------
@@ -78,7 +76,7 @@ def test_given_wrong_password_is_not_called_missing(own_stack):
 def test_client_keeps_working_across_real_jwt_expiry(own_stack, own_af):
     first = bearer(own_af)
     assert first and 0 < own_af._token_expires - time.time() <= JWT_SECONDS + 1
-    time.sleep(JWT_SECONDS + 1.5)
+    time.sleep(JWT_SECONDS + 1)
     # The server itself now refuses that token: it really expired.
     refused = requests.get(f"{own_stack.url}/api/v2/dags", timeout=10,
                            headers={"Authorization": f"Bearer {first}"})
@@ -88,13 +86,13 @@ def test_client_keeps_working_across_real_jwt_expiry(own_stack, own_af):
     second = bearer(own_af)
     assert second != first
     # ... and renewal after a refusal, when the client could not know the token expired.
-    time.sleep(JWT_SECONDS + 1.5)
+    time.sleep(JWT_SECONDS + 1)
     own_af._token_expires = 0.0  # as if the token had no readable `exp`
     assert own_af.get("/dags", dag_id_pattern="dependent_dag")["total_entries"] == 1
     assert bearer(own_af) not in (first, second)
     # A run triggered across an expiry is recorded once.
-    run = own_af.post("/dags/dependent_dag/dagRuns", json=no_run_body(own_af, dag_run_id="rel9_jwt"))
-    time.sleep(JWT_SECONDS + 1.5)
+    run = own_af.post("/dags/dependent_dag/dagRuns", json=run_body(own_af, dag_run_id="kit_test_jwt"))
+    time.sleep(JWT_SECONDS + 1)
     assert own_af.wait_for_run("dependent_dag", run["dag_run_id"], progress=False)["state"] == "success"
     bearer(own_af)
 
@@ -111,7 +109,7 @@ def test_postman_recovers_from_an_expired_token(own_stack, own_af, newman, tmp_p
                            timeout=10)
     token = answer.json()["access_token"]
     tokens_seen.add(token)
-    time.sleep(JWT_SECONDS + 1.5)
+    time.sleep(JWT_SECONDS + 1)
     assert requests.get(f"{own_stack.url}/api/v2/dags", timeout=10,
                         headers={"Authorization": f"Bearer {token}"}).status_code == 401
     expires = (time.time() + (3600 if saved_expiry == "far ahead" else -1)) * 1000
@@ -150,9 +148,30 @@ def test_stopped_mid_session_then_restarted(own_stack, own_af):
     # The same client object works again: no reconnecting by hand (on 3.x the token is renewed).
     assert own_af.get("/dags", dag_id_pattern="dependent_dag")["total_entries"] == 1
     run = own_af.post("/dags/dependent_dag/dagRuns",
-                      json=no_run_body(own_af, dag_run_id="rel9_after_restart"))
+                      json=run_body(own_af, dag_run_id="kit_test_after_restart"))
     assert own_af.wait_for_run("dependent_dag", run["dag_run_id"], progress=False)["state"] == "success"
     bearer(own_af)
+
+
+# --- a component dies, then the whole stack crashes -------------------------------------------------
+@pytest.mark.airflow3  # the same code starts and stops both versions; once is enough
+def test_a_dead_component_is_named_and_a_crash_recovered_from(own_stack, own_af):
+    state = json.loads(own_stack.statefile.read_text())
+    os.killpg(state["components"]["scheduler"]["pid"], signal.SIGKILL)  # the scheduler dies, the rest runs on
+    deadline = time.monotonic() + 10
+    while own_stack.dead_components() != ["scheduler"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    status = own_stack.status()
+    assert status.startswith("NOT WORKING") and "scheduler" in status and "make airflow" in status, status
+    for p in own_stack.processes():  # now a crash of everything: only the record is left behind
+        p.kill()
+    deadline = time.monotonic() + 10
+    while (own_stack.processes() or not own_stack.port_free()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert own_stack.statefile.exists()
+    own_stack.start()  # removes the stale record, starts anew
+    assert own_stack.healthy()
+    assert own_af.get("/dags", dag_id_pattern="dependent_dag")["total_entries"] == 1  # the same client
 
 
 # --- stop leaves no process; logs hold no secret ----------------------------------------------------
@@ -176,7 +195,7 @@ def test_stop_leaves_no_process_even_during_a_run(own_stack, own_af):
     home = str(own_stack.home)
     assert len(kit_processes(home)) >= 2, "the check would not see the stack's processes"
     for i in range(3):  # stop while runs are queued or running: their task processes go too
-        own_af.post("/dags/dependent_dag/dagRuns", json=no_run_body(own_af, dag_run_id=f"rel9_stop_{i}"))
+        own_af.post("/dags/dependent_dag/dagRuns", json=run_body(own_af, dag_run_id=f"kit_test_stop_{i}"))
     bearer(own_af)
     time.sleep(2)
     own_stack.stop()
@@ -184,7 +203,7 @@ def test_stop_leaves_no_process_even_during_a_run(own_stack, own_af):
     while kit_processes(home) and time.monotonic() < deadline:  # none outside the process group
         time.sleep(0.5)
     assert kit_processes(home) == []
-    assert own_stack.pgid() is None and not own_stack.pidfile.exists()
+    assert own_stack.processes() == [] and not own_stack.statefile.exists()
     with socket.socket() as s:  # the port is free (connections of the client may be in TIME_WAIT)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", own_stack.port))

@@ -1,0 +1,103 @@
+// The Postman side of notebooks/00_connect.ipynb: one section per API call of the notebook, in order.
+// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+
+/**
+ * Creates nothing. Every other request of the collection is signed in by the collection's pre-request
+ * script; requests 3a-3c of this folder do it by hand, as the notebook does, so you see what a client sends.
+ *
+ * @where username = {{username}}
+ * @where password = {{password}}
+ * @where token = {{accessToken}}
+ */
+
+/**
+ * 1 · Which Airflow is this?
+ *
+ * The test keeps the version in the collection variable `airflowVersion`.
+ */
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("answers a version 2.x or 3.x", () => pm.expect(data.version.split('.')[0]).to.be.oneOf(['2', '3']));
+  pm.collectionVariables.set('airflowVersion', data.version);
+}
+
+/**
+ * 2 · Is every component healthy?
+ *
+ * On Airflow 2 the pre-request script drops `monitor` from the path: `GET /api/v1/health`.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2 has /api/v1/health instead
+    pm.request.url.path = pm.request.url.path.filter(p => p !== 'monitor');
+  }
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("the metadata database is healthy", () => pm.expect(data.metadatabase.status).to.eql('healthy'));
+  pm.test("the scheduler is healthy", () => pm.expect(data.scheduler.status).to.eql('healthy'));
+}
+
+/**
+ * 3a · A call with no credentials
+ *
+ * The header `X-Kit-Auth: none` tells the collection's pre-request script not to sign this one in (it is
+ * removed before sending): 401 (Airflow 2: 403). An Airflow with auth switched off (environment *Astro
+ * local*) answers 200.
+ */
+test: {
+  const authOff = pm.collectionVariables.get('authModeUsed') === 'none';
+  // Airflow 2 with the session auth backend beside basic_auth answers 403 Forbidden
+  const refused = pm.collectionVariables.get('major') === '2' ? 403 : 401;
+  pm.test(authOff ? "auth is off: 200" : `not signed in: ${refused}`, () => pm.expect(pm.response.code).to.eql(authOff ? 200 : refused));
+}
+
+/**
+ * 3b · Sign in: get a token (Airflow 3)
+ *
+ * The body takes `username` and `password` from the environment. The test keeps the token in `accessToken`,
+ * which the next request sends. Skipped on Airflow 2, which has no tokens, and with `authMode` `token` (a
+ * hosted deployment's API token replaces the password).
+ */
+prerequest: {
+  const mode = pm.collectionVariables.get('authModeUsed');
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 2 has no /auth/token
+  if (mode === 'token') pm.execution.skipRequest();  // the API token is already a token
+}
+test: {
+  status(200, 201);
+  const token = pm.response.json().access_token;
+  pm.test("answers an access_token (a JWT)", () => pm.expect(token).to.match(/^ey/));
+  pm.collectionVariables.set('accessToken', token);
+}
+
+/**
+ * 3c · The same call, signed in
+ *
+ * Sends `Authorization: Bearer {{accessToken}}`, the token of the previous request. On Airflow 2 the pre-
+ * request script sends Basic auth instead (in Postman's *Authorization* tab: *Basic Auth*; in curl: `-u
+ * admin:admin`), and with `authMode` `token` the API token.
+ */
+prerequest: {
+  const mode = pm.collectionVariables.get('authModeUsed');
+  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2: HTTP Basic auth with every call
+    const pair = `${pm.variables.get('username')}:${pm.variables.get('password')}`;
+    pm.request.headers.upsert({key: 'Authorization', value: 'Basic ' + CryptoJS.enc.Base64.stringify(CryptoJS.enc.Utf8.parse(pair))});
+  } else if (mode === 'token') {
+    pm.request.headers.upsert({key: 'Authorization', value: 'Bearer ' + pm.variables.get('token')});
+  }
+}
+test: {
+  status(200);
+  pm.test("answers a page of DAGs", () => pm.expect(pm.response.json().dags).to.be.an("array"));
+}
+
+/**
+ * 4 · The DAGs
+ */
+test: {
+  status(200);
+  const ids = pm.response.json().dags.map(d => d.dag_id);
+  pm.test("lists the kit's DAGs", () => pm.expect(ids).to.include.members(['random_failures', 'dependent_dag', 'api_dag']));
+}

@@ -1,0 +1,170 @@
+// The Postman side of notebooks/03_fix_failures.ipynb: one section per API call of the notebook, in order.
+// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+
+/**
+ * The run id (`failRunId`) and the failed task (`failedTaskId`) are found by the requests, never typed in.
+ *
+ * @where run_id = {{failRunId}}
+ * @where /task_3 = {{failedTaskId}}
+ */
+
+/**
+ * 1a · Trigger a run that will fail
+ *
+ * On Airflow 2 the pre-request script removes `logical_date`. Change `fail_task` to make another task fail.
+ * The test keeps the run id in `failRunId`.
+ */
+prerequest: {
+  noLogicalDateOn2();
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("queued, with the conf", () => pm.expect(data.conf).to.eql({fail_task: "task_3"}));
+  pm.collectionVariables.set('failRunId', data.dag_run_id);
+}
+
+/**
+ * 1b · The run has finished: failed
+ *
+ * The pre-request script waits until the run has finished.
+ */
+prerequest: {
+  waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('failRunId')));
+}
+test: {
+  status(200);
+  pm.test("the run is failed", () => pm.expect(pm.response.json().state).to.eql('failed'));
+}
+
+/**
+ * 2a · Find the failed task
+ *
+ * The test keeps the failed task's id in `failedTaskId`, which the next requests use.
+ */
+test: {
+  status(200);
+  const tis = pm.response.json().task_instances;
+  pm.test("task_3 failed, on try 1", () => pm.expect(tis.map(t => [t.task_id, t.try_number])).to.eql([['task_3', 1]]));
+  pm.collectionVariables.set('failedTaskId', tis[0].task_id);
+}
+
+/**
+ * 2b · All the run's task instances
+ */
+test: {
+  status(200);
+  const states = Object.fromEntries(pm.response.json().task_instances.map(t => [t.task_id, t.state]));
+  pm.test("two succeeded, one failed, two upstream_failed", () => pm.expect(states).to.eql({
+    task_1: 'success', task_2: 'success', task_3: 'failed',
+    task_4: 'upstream_failed', task_5: 'upstream_failed'}));
+}
+
+/**
+ * 3 · Why did it fail?
+ *
+ * `{{failedTaskId}}` is the task request 2a found (the notebook writes `task_3`). The header `Accept:
+ * application/json` asks Airflow 2 for JSON instead of plain text.
+ *
+ * @header Accept: application/json
+ */
+test: {
+  status(200);
+  const content = pm.response.json().content;
+  const text = typeof content === 'string' ? content : JSON.stringify(content);
+  pm.test("the exception is in the log", () => pm.expect(text).to.include('RuntimeError').and.include('failed on purpose'));
+}
+
+/**
+ * 4a · Clear it: the dry run
+ *
+ * `dag_run_id` is `{{failRunId}}`, the run of request 1a.
+ */
+test: {
+  status(200);
+  const ids = pm.response.json().task_instances.map(t => t.task_id).sort();
+  pm.test("would clear task_3 and what follows it", () => pm.expect(ids).to.eql(['task_3', 'task_4', 'task_5']));
+}
+
+/**
+ * 4b · Check: nothing changed
+ *
+ * The notebook's check: after the dry run the run is still `failed`.
+ */
+test: {
+  status(200);
+  pm.test("the run is still failed", () => pm.expect(pm.response.json().state).to.eql('failed'));
+}
+
+/**
+ * 6a · Clear it for real
+ */
+test: {
+  status(200);
+  const ids = pm.response.json().task_instances.map(t => t.task_id).sort();
+  pm.test("cleared task_3 and what follows it", () => pm.expect(ids).to.eql(['task_3', 'task_4', 'task_5']));
+}
+
+/**
+ * 6b · Check: the run is reset
+ *
+ * The notebook's check: the run is no longer `failed` (`queued` or `running`).
+ */
+test: {
+  status(200);
+  pm.test("the run is not failed any more", () => pm.expect(pm.response.json().state).to.not.eql('failed'));
+}
+
+/**
+ * 7a · Watch the run succeed
+ *
+ * The pre-request script waits until the run has finished again.
+ */
+prerequest: {
+  waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('failRunId')));
+}
+test: {
+  status(200);
+  allSucceededTask3OnTry2();
+}
+
+/**
+ * 7b · Check: the run succeeded
+ *
+ * The notebook's check: the run is `success`.
+ */
+test: {
+  status(200);
+  pm.test("the run is success", () => pm.expect(pm.response.json().state).to.eql('success'));
+}
+
+/**
+ * 8 · Every try of the cleared task
+ *
+ * `{{failedTaskId}}` is the task request 2a found.
+ */
+test: {
+  status(200);
+  const tries = pm.response.json().task_instances.map(t => [t.try_number, t.state]).sort((a, b) => a[0] - b[0]);
+  pm.test("failed, then succeeded", () => pm.expect(tries).to.eql([[1, 'failed'], [2, 'success']]));
+}
+
+/**
+ * Cleanup 1 · Delete the run
+ */
+test: {
+  status(204);
+}
+
+/**
+ * Cleanup 2 · Check: the run is gone
+ *
+ * `order_by=-id` puts the newest runs first, so that this folder's runs are on the one page the request
+ * reads.
+ *
+ * @query order_by=-id
+ */
+test: {
+  status(200);
+  pm.test("the run is gone", () => pm.expect(pm.response.json().dag_runs.map(r => r.dag_run_id)).to.not.include(pm.collectionVariables.get('failRunId')));
+}

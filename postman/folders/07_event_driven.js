@@ -1,0 +1,287 @@
+// The Postman side of notebooks/07_event_driven.ipynb: one section per API call of the notebook, in order.
+// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+
+/**
+ * The run ids are fixed (as the notebook's), so the folder deletes leftovers first and its runs at the end.
+ * The form's row stays in `include/form_submissions.db` (Postman cannot reach SQLite; the notebook deletes
+ * it). The notebook's calls to the SQL runner plugin's own page (`/sql-runner/...`) are not Airflow REST API
+ * calls and have no request here.
+ *
+ * @variable leftoverDagId
+ * @variable leftoverRunId
+ */
+
+/** The `value` of an XCom: JSON on Airflow 3; on Airflow 2 a Python repr, read as JSON. */
+function xcomValue() {
+  let value = pm.response.json().value;
+  if (typeof value === 'string') {  // Airflow 2: a Python repr; good enough as JSON for these values
+    value = JSON.parse(value.replace(/'/g, '"').replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null'));
+  }
+}
+
+/**
+ * 0 · Start clean: delete leftover runs
+ *
+ * Sent once for each of the five fixed run ids of this folder (`leftoverDagId`, `leftoverRunId`): an
+ * interrupted earlier run may have left them, and triggering them again would answer 409. 204: deleted; 404:
+ * nothing to delete.
+ *
+ * @where dag_id = {{leftoverDagId}}
+ * @where run_id = {{leftoverRunId}}
+ */
+prerequest: {
+  loopPreEach('leftover', [
+               {"leftoverDagId": "form_submission", "leftoverRunId": "form__notebook07-0001"},
+               {"leftoverDagId": "s3_file_arrived", "leftoverRunId": "s3__kit-landing-zone_sales_2024-05-14_orders_batch_1.csv__4029080f7f06647a"},
+               {"leftoverDagId": "sql_query", "leftoverRunId": "notebook07__top_customers"},
+               {"leftoverDagId": "sql_query", "leftoverRunId": "notebook07__sneaky"},
+               {"leftoverDagId": "sql_query", "leftoverRunId": "notebook07__widget_1"}]);
+}
+test: {
+  status(204, 404);
+  loopNext('leftover', 5);
+}
+
+/**
+ * 0b · Where the form's rows are stored: the DAG's file
+ */
+test: {
+  status(200);
+  pm.test("fileloc is the DAG file", () => pm.expect(pm.response.json().fileloc).to.match(/form_submission\.py$/));
+}
+
+/**
+ * 1a · The website form: trigger form_submission
+ *
+ * On Airflow 2 the pre-request script removes `logical_date`. The test keeps the run id in `formRunId`.
+ */
+prerequest: {
+  noLogicalDateOn2();
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("queued, as form__notebook07-0001", () => pm.expect([data.dag_run_id, data.state]).to.eql(['form__notebook07-0001', 'queued']));
+  pm.collectionVariables.set('formRunId', data.dag_run_id);
+}
+
+/**
+ * 1b · The form's run has finished
+ *
+ * The pre-request script waits until the run has finished, as the page's server does.
+ *
+ * @where FORM_RUN = {{formRunId}}
+ */
+prerequest: {
+  waitForRuns(300, runUrl('form_submission', pm.collectionVariables.get('formRunId')));
+}
+test: {
+  status(200);
+  pm.test("the submission was validated and stored", () => pm.expect(pm.response.json().state).to.eql('success'));
+}
+
+/**
+ * 2a · The AWS Lambda: only one run per S3 event
+ *
+ * Postman cannot run the Lambda function: this request's pre-request script sends the call the function
+ * makes for the recorded S3 event, twice, as S3 may deliver it twice: 200, then 409 Conflict. Then the
+ * request lists the DAG's runs with `run_id_pattern` (Airflow 3 only: the pre-request script removes it on
+ * Airflow 2): only one. The run id is kept in `lambdaRunId`.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') ['run_id_pattern'].forEach(p => pm.request.url.query.remove(p));  // Airflow 3 only
+  // What use_cases/lambda/lambda_function.py sends for the recorded S3 event (events/
+  // s3_object_created.json), twice, as S3 may deliver it: the same run id, so 200 then 409.
+  const lambdaRun = 's3__kit-landing-zone_sales_2024-05-14_orders_batch_1.csv__4029080f7f06647a';
+  pm.collectionVariables.set('lambdaRunId', lambdaRun);
+  const lambdaBody = {dag_run_id: lambdaRun, logical_date: null, conf: {"bucket": "kit-landing-zone", "key": "sales/2024-05-14/orders batch 1.csv", "size": 18342, "etag": "d41d8cd98f00b204e9800998ecf8427e", "sequencer": "0066432B51774C4E62", "event_name": "ObjectCreated:Put", "event_time": "2024-05-14T09:21:37.512Z", "request_id": "postman"}};
+  if (pm.collectionVariables.get('major') === '2') delete lambdaBody.logical_date;
+  const send = (then) => pm.sendRequest({
+    url: pm.variables.replaceIn('{{baseUrl}}{{api}}/dags/s3_file_arrived/dagRuns'), method: 'POST',
+    header: {'Content-Type': 'application/json', Authorization: pm.request.headers.get('Authorization') || ''},
+    body: {mode: 'raw', raw: JSON.stringify(lambdaBody)},
+  }, (err, res) => then(res.code));
+  send((first) => send((again) => {
+    pm.test('the event triggers a run', () => pm.expect(first).to.eql(200));
+    pm.test('the same event again: 409, no second run', () => pm.expect(again).to.eql(409));
+  }));
+}
+test: {
+  status(200);
+  const runs = pm.response.json().dag_runs.filter(r => r.dag_run_id === pm.collectionVariables.get('lambdaRunId'));
+  pm.test("one run, for the object's key", () => {
+    pm.expect(runs.length).to.eql(1);
+    pm.expect(runs[0].conf.key).to.eql('sales/2024-05-14/orders batch 1.csv');
+  });
+}
+
+/**
+ * 2b · What the DAG made of the file
+ *
+ * The pre-request script waits until the run has finished.
+ *
+ * @where LAMBDA_RUN = {{lambdaRunId}}
+ */
+prerequest: {
+  waitForRuns(300, runUrl('s3_file_arrived', pm.collectionVariables.get('lambdaRunId')));
+}
+test: {
+  status(200);
+  xcomValue();
+  pm.test("load it into the table sales", () => pm.expect([value.action, value.table]).to.eql(['load', 'sales']));
+}
+
+/**
+ * 3a · Analysts' SQL: a read-only query with parameters
+ *
+ * On Airflow 2 the pre-request script removes `logical_date`. Change the query, its parameters, `max_rows`,
+ * and the run id (a new one each time).
+ */
+prerequest: {
+  noLogicalDateOn2();
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("queued, as notebook07__top_customers", () => pm.expect([data.dag_run_id, data.state]).to.eql(['notebook07__top_customers', 'queued']));
+}
+
+/**
+ * 3b · The query's result
+ *
+ * The pre-request script waits until the run has finished.
+ */
+prerequest: {
+  waitForRuns(300, runUrl('sql_query', 'notebook07__top_customers'));
+}
+test: {
+  status(200);
+  xcomValue();
+  pm.test("the top customers since 2024-03-15", () => {
+    pm.expect(value.columns).to.eql(['name', 'country', 'spent']);
+    pm.expect(value.rows.map(r => r[0])).to.eql(['Barbara Liskov', 'Edsger Dijkstra', 'Katherine Johnson', 'Alan Turing', 'Grace Hopper']);
+  });
+}
+
+/**
+ * 3c · A write does not get through
+ *
+ * On Airflow 2 the pre-request script removes `logical_date`.
+ */
+prerequest: {
+  noLogicalDateOn2();
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("queued, as notebook07__sneaky", () => pm.expect([data.dag_run_id, data.state]).to.eql(['notebook07__sneaky', 'queued']));
+}
+
+/**
+ * 3d · The run failed in check_query
+ *
+ * The pre-request script waits until the run has finished.
+ */
+prerequest: {
+  waitForRuns(300, runUrl('sql_query', 'notebook07__sneaky'));
+}
+test: {
+  status(200);
+  const states = Object.fromEntries(pm.response.json().task_instances.map(t => [t.task_id, t.state]));
+  pm.test("refused before it ran", () => pm.expect(states).to.eql({check_query: 'failed', run_query: 'upstream_failed'}));
+}
+
+/**
+ * 3e · The analysts' form: run a query
+ *
+ * What the form sends when *Run* is pressed with the query and parameters it shows at first. On Airflow 2
+ * the pre-request script removes `logical_date`.
+ */
+prerequest: {
+  noLogicalDateOn2();
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("queued, as notebook07__widget_1", () => pm.expect([data.dag_run_id, data.state]).to.eql(['notebook07__widget_1', 'queued']));
+}
+
+/**
+ * 3f · The form's result
+ *
+ * The pre-request script waits until the run has finished.
+ */
+prerequest: {
+  waitForRuns(300, runUrl('sql_query', 'notebook07__widget_1'));
+}
+test: {
+  status(200);
+  xcomValue();
+  pm.test("products per category up to 50", () => pm.expect(value.rows).to.eql([['electronics', 1, 9.99], ['furniture', 1, 39.9], ['stationery', 2, 4.5]]));
+}
+
+/**
+ * 3g · The SQL runner plugin (Airflow 3)
+ *
+ * Airflow 2 has no FastAPI plugins: the test checks the plugin's page on Airflow 3 only.
+ *
+ */
+test: {
+  status(200);
+  const runner = pm.response.json().plugins.find(p => p.name === 'sql_runner');
+  if (pm.collectionVariables.get('major') !== '2') {
+    pm.test("the sql_runner plugin serves /sql-runner", () => pm.expect((runner.fastapi_apps || []).map(a => a.url_prefix)).to.include('/sql-runner'));
+  }
+}
+
+/**
+ * Cleanup 1 · Delete the form's run
+ *
+ * The form's run (`formRunId`), 204. Its row in `include/form_submissions.db` stays: Postman cannot reach
+ * SQLite.
+ *
+ * @where FORM_RUN = {{formRunId}}
+ */
+test: {
+  status(204);
+}
+
+/**
+ * Cleanup 2 · Delete the Lambda's run
+ *
+ * The Lambda's run (`lambdaRunId`), 204.
+ *
+ * @where LAMBDA_RUN = {{lambdaRunId}}
+ */
+test: {
+  status(204);
+}
+
+/**
+ * Cleanup 3 · Delete the SQL runs
+ *
+ * Sent once for each of the three SQL runs (`sqlRunId`).
+ *
+ * @where run_id = {{sqlRunId}}
+ */
+prerequest: {
+  loopPre('sqlRunId', ["notebook07__top_customers", "notebook07__sneaky", "notebook07__widget_1"]);
+}
+test: {
+  status(204);
+  loopNext('sqlRunId', 3);
+}
+
+/**
+ * Cleanup 4 · Check: no SQL run left
+ *
+ * `run_id_pattern` is Airflow 3 only: on Airflow 2 the pre-request script removes it, and the test looks for
+ * the runs itself.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') ['run_id_pattern'].forEach(p => pm.request.url.query.remove(p));  // Airflow 3 only
+}
+test: {
+  status(200);
+  pm.test("none of this folder's SQL runs is left", () => pm.expect(pm.response.json().dag_runs.map(r => r.dag_run_id)).to.not.include.any.members(["notebook07__top_customers", "notebook07__sneaky", "notebook07__widget_1"]));
+}

@@ -1,0 +1,375 @@
+// The Postman side of notebooks/08_migration.ipynb: one section per API call of the notebook, in order.
+// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+
+/**
+ * Run it with either environment. With *Local Airflow 2.11* the requests 1.x succeed, as in the webinar, and
+ * the Airflow 3 requests (2.x and 3.x) are skipped. With *Local Airflow 3* the requests 1.x get the answers
+ * Airflow 3 gives an Airflow 2 client (404, or 405 for a POST), and the requests 2.x and 3.x fix them step
+ * by step; the notebook sends the five to both servers at once. The folder's run is for the logical date
+ * 2024-02-03T14:15:22Z; a leftover for that date is deleted first, and the run at the end.
+ *
+ * @where run['dag_run_id'] = {{migrationLeftoverRunId}}
+ * @where RUN = {{migrationRunId}}
+ * @where token_response.json()['access_token'] = {{migrationToken}}
+ */
+
+/** The webinar's requests sign themselves in with Basic auth, on Airflow 2 and 3 alike (with the header
+ * X-Kit-Auth: none, which they have as the notebook sends them, the collection does not sign them in). */
+function basicAuthAsTheWebinar() {
+  // The webinar's way of signing in: HTTP Basic auth with every call, on either Airflow
+  const pair = `${pm.variables.get('username')}:${pm.variables.get('password')}`;
+  pm.request.headers.upsert({key: 'Authorization', value: 'Basic ' + CryptoJS.enc.Base64.stringify(CryptoJS.enc.Utf8.parse(pair))});
+}
+
+/**
+ * 0a · Start clean: a leftover run for the date?
+ *
+ * On Airflow 2 the pre-request script writes `execution_date_gte`/`_lte`. The test keeps the leftover's id
+ * in `migrationLeftoverRunId`.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2 still calls it execution_date
+    pm.request.url.query.each(q => { q.key = q.key.replace('logical_date', 'execution_date'); });
+  }
+}
+test: {
+  status(200);
+  const found = pm.response.json().dag_runs.map(r => r.dag_run_id);
+  pm.test("at most one run for the date", () => pm.expect(found.length).to.be.below(2));
+  pm.collectionVariables.set('migrationLeftoverRunId', found[0] || '');
+}
+
+/**
+ * 0b · Delete the leftover, if any
+ *
+ * Deletes the leftover request 0a found; skipped when there is none.
+ */
+prerequest: {
+  if (!pm.collectionVariables.get('migrationLeftoverRunId')) pm.execution.skipRequest();  // none
+}
+test: {
+  status(204);
+}
+
+/**
+ * 1.1 · Webinar call 1 as it was: Get Providers
+ *
+ * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
+ * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
+ * Airflow 3 the status that says /api/v1 is gone.
+ */
+prerequest: {
+  basicAuthAsTheWebinar();
+}
+test: {
+  const onAirflow2 = pm.collectionVariables.get('major') === '2';
+  if (onAirflow2) {
+    status(200);
+    pm.test("lists providers", () => pm.expect(pm.response.json().providers).to.be.an("array").that.is.not.empty);
+  } else {
+    pm.test("Airflow 3: 404, /api/v1 is gone", () => pm.expect(pm.response.code).to.eql(404));
+    pm.test("Airflow 3 says so", () => pm.expect(pm.response.text()).to.include("/api/v1 has been removed in Airflow 3"));
+  }
+}
+
+/**
+ * 1.2 · Webinar call 2 as it was: Get Import Errors
+ *
+ * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
+ * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
+ * Airflow 3 the status that says /api/v1 is gone.
+ */
+prerequest: {
+  basicAuthAsTheWebinar();
+}
+test: {
+  const onAirflow2 = pm.collectionVariables.get('major') === '2';
+  if (onAirflow2) {
+    status(200);
+    pm.test("answers import_errors", () => pm.expect(pm.response.json().import_errors).to.be.an("array"));
+  } else {
+    pm.test("Airflow 3: 404, /api/v1 is gone", () => pm.expect(pm.response.code).to.eql(404));
+    pm.test("Airflow 3 says so", () => pm.expect(pm.response.text()).to.include("/api/v1 has been removed in Airflow 3"));
+  }
+}
+
+/**
+ * 1.3 · Webinar call 3 as it was: Trigger a DAG Run
+ *
+ * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
+ * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
+ * Airflow 3 the status that says /api/v1 is gone. On 2.11 the test keeps the run id in `migrationRunId`.
+ */
+prerequest: {
+  basicAuthAsTheWebinar();
+}
+test: {
+  const onAirflow2 = pm.collectionVariables.get('major') === '2';
+  if (onAirflow2) {
+    status(200);
+    const data = pm.response.json();
+    pm.test("queued, named after its date", () => pm.expect([data.state, data.dag_run_id]).to.eql(['queued', 'manual__2024-02-03T14:15:22+00:00']));
+    pm.collectionVariables.set('migrationRunId', data.dag_run_id);
+  } else {
+    pm.test("Airflow 3: 405, /api/v1 is gone", () => pm.expect(pm.response.code).to.eql(405));
+  }
+}
+
+/**
+ * 1.4 · Webinar call 4 as it was: GET DAG Runs
+ *
+ * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
+ * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
+ * Airflow 3 the status that says /api/v1 is gone.
+ */
+prerequest: {
+  basicAuthAsTheWebinar();
+}
+test: {
+  const onAirflow2 = pm.collectionVariables.get('major') === '2';
+  if (onAirflow2) {
+    status(200);
+    pm.test("the run is listed", () => pm.expect(pm.response.json().dag_runs.map(r => r.dag_run_id)).to.include(pm.collectionVariables.get('migrationRunId')));
+  } else {
+    pm.test("Airflow 3: 404, /api/v1 is gone", () => pm.expect(pm.response.code).to.eql(404));
+    pm.test("Airflow 3 says so", () => pm.expect(pm.response.text()).to.include("/api/v1 has been removed in Airflow 3"));
+  }
+}
+
+/**
+ * 1.5 · Webinar call 5 as it was: Rerun Tasks
+ *
+ * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
+ * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
+ * Airflow 3 the status that says /api/v1 is gone. On 2.11 the pre-request script first waits for the run to
+ * fail.
+ */
+prerequest: {
+  basicAuthAsTheWebinar();
+  if (pm.collectionVariables.get('major') === '2') {  // wait until the run has failed
+    waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId')));
+  }
+}
+test: {
+  const onAirflow2 = pm.collectionVariables.get('major') === '2';
+  if (onAirflow2) {
+    status(200);
+    pm.test("cleared task_3, task_4, task_5", () => pm.expect(pm.response.json().task_instances.map(t => t.task_id).sort()).to.eql(['task_3', 'task_4', 'task_5']));
+  } else {
+    pm.test("Airflow 3: 405, /api/v1 is gone", () => pm.expect(pm.response.code).to.eql(405));
+  }
+}
+
+/**
+ * 2.1 · Step 1: /api/v2, still with Basic auth
+ *
+ * Sent with Basic auth by its pre-request script. Skipped on Airflow 2.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
+  basicAuthAsTheWebinar();
+}
+test: {
+  status(401);
+}
+
+/**
+ * 2.2 · Step 2: a token instead
+ *
+ * The body takes `username` and `password` from the environment (the notebook sends the webinar's
+ * `admin`/`admin`). The test keeps the token in `migrationToken`, which requests 2.3 to 2.6 send. Skipped on
+ * Airflow 2 and with `authMode` `token`.
+ *
+ * @where {'username': 'admin', 'password': 'admin'} = {"username": "{{username}}", "password": "{{password}}"}
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
+  if (pm.collectionVariables.get('authModeUsed') === 'token') pm.execution.skipRequest();
+}
+test: {
+  status(200, 201);
+  const token = pm.response.json().access_token;
+  pm.test("answers an access_token (a JWT)", () => pm.expect(token).to.match(/^ey/));
+  pm.collectionVariables.set('migrationToken', token);
+}
+
+/**
+ * 2.3 · Call 1 with the token
+ *
+ * Sends `Authorization: Bearer {{migrationToken}}`. Skipped on Airflow 2.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
+}
+test: {
+  status(200);
+}
+
+/**
+ * 2.4 · Call 2 with the token
+ *
+ * Sends `Authorization: Bearer {{migrationToken}}`. Skipped on Airflow 2.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
+}
+test: {
+  status(200);
+}
+
+/**
+ * 2.5 · Step 3: the webinar's trigger body on /api/v2
+ *
+ * Sends `Authorization: Bearer {{migrationToken}}`. Skipped on Airflow 2.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
+}
+test: {
+  status(422);
+  const problems = pm.response.json().detail.map(e => `${e.loc[e.loc.length - 1]} ${e.type}`).sort();
+  pm.test("execution_date refused, logical_date missing", () => pm.expect(problems).to.eql(['execution_date extra_forbidden', 'logical_date missing']));
+}
+
+/**
+ * 2.6 · Step 3: the webinar's clear body on /api/v2
+ *
+ * Sends `Authorization: Bearer {{migrationToken}}`. Skipped on Airflow 2.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
+}
+test: {
+  status(422);
+  const problems = pm.response.json().detail.map(e => `${e.loc[e.loc.length - 1]} ${e.type}`).sort();
+  pm.test("the two SubDAG keys are refused", () => pm.expect(problems).to.eql(['include_parentdag extra_forbidden', 'include_subdags extra_forbidden']));
+}
+
+/**
+ * 3.1 · Airflow 3 form of call 1: Get Providers
+ *
+ * Skipped on Airflow 2. (On 2.11 the requests 1.x are these calls.)
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
+}
+test: {
+  status(200);
+  pm.test("has the standard provider", () => pm.expect(pm.response.json().providers.map(p => p.package_name)).to.include('apache-airflow-providers-standard'));
+}
+
+/**
+ * 3.2 · Airflow 3 form of call 2: Get Import Errors
+ *
+ * Skipped on Airflow 2.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
+}
+test: {
+  status(200);
+  pm.test("answers import_errors", () => pm.expect(pm.response.json().import_errors).to.be.an("array"));
+}
+
+/**
+ * 3.3 · Airflow 3 form of call 3: Trigger a DAG Run
+ *
+ * The test keeps the run id in `migrationRunId`. Skipped on Airflow 2.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("queued, for the webinar's date", () => { pm.expect(data.state).to.eql('queued'); pm.expect(data.logical_date).to.match(/^2024-02-03T14:15:22/); });
+  pm.collectionVariables.set('migrationRunId', data.dag_run_id);
+}
+
+/**
+ * 3.4 · Airflow 3 form of call 4: GET DAG Runs
+ *
+ * Skipped on Airflow 2.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
+}
+test: {
+  status(200);
+  pm.test("the run of 3.3, only", () => pm.expect(pm.response.json().dag_runs.map(r => r.dag_run_id)).to.eql([pm.collectionVariables.get('migrationRunId')]));
+}
+
+/**
+ * 3.5 · Airflow 3 form of call 5: Rerun Tasks
+ *
+ * The pre-request script first waits until the run has failed. Skipped on Airflow 2.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
+  if (pm.collectionVariables.get('major') !== '2') {  // wait until the run has failed
+    waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId')));
+  }
+}
+test: {
+  status(200);
+  const cleared = pm.response.json().task_instances.map(t => [t.task_id, t.dag_run_id]).sort();
+  const run = pm.collectionVariables.get('migrationRunId');
+  pm.test("cleared task_3, task_4, task_5 of the run", () => pm.expect(cleared).to.eql([['task_3', run], ['task_4', run], ['task_5', run]]));
+}
+
+/**
+ * 3.6 · Check: the cleared tasks re-ran
+ *
+ * The pre-request script waits until the run has finished again. Skipped on Airflow 2.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
+  if (pm.collectionVariables.get('major') !== '2') {
+    waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId')));
+  }
+}
+test: {
+  status(200);
+  allSucceededTask3OnTry2();
+}
+
+/**
+ * 3.7 · Check: the run succeeded
+ *
+ * Skipped on Airflow 2.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
+}
+test: {
+  status(200);
+  pm.test("the run is success", () => pm.expect(pm.response.json().state).to.eql('success'));
+}
+
+/**
+ * Cleanup 1 · Delete the run
+ *
+ * The run this folder made (on Airflow 2 by request 1.3, `/api/v1/...`), once it has finished: the pre-
+ * request script waits.
+ */
+prerequest: {
+  waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId')));
+}
+test: {
+  status(204);
+}
+
+/**
+ * Cleanup 2 · Check: no run for the date
+ *
+ * On Airflow 2 the pre-request script writes `execution_date_gte`/`_lte`.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2 still calls it execution_date
+    pm.request.url.query.each(q => { q.key = q.key.replace('logical_date', 'execution_date'); });
+  }
+}
+test: {
+  status(200);
+  pm.test("no run for the date", () => pm.expect(pm.response.json().dag_runs).to.eql([]));
+}

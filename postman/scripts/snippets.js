@@ -1,0 +1,92 @@
+// Snippets: lines that many requests' scripts share. In a folder's .js file (postman/folders/), a
+// statement that only calls one of these functions, e.g. `status(200, 201);`, is replaced by the
+// function's body when the collection is built (postman/build_collection.py), so each request's script
+// in the collection is complete on its own, as Postman shows it.
+//
+// In a body, `$name` stands for the argument of that name, written as it reads where it lands:
+//   in code            as the call writes it (a JSON array or object as JSON)
+//   inside a string    as text: a string's content; an expression is spliced in (' + expr + ')
+//   in a comment       as text: a string's content; an array as its items (an object as its values, a/b)
+// A rest parameter (...$codes) stands for all the remaining arguments: joined by ", " (in a string:
+// by " or "). A snippet whose body is one `return ...;` is an expression, used as an argument.
+
+/** The status is one of `codes`; when it is not, the test shows Airflow's answer. */
+function status(...$codes) {
+  pm.test("status is $codes", () => pm.expect(pm.response.code, pm.response.text()).to.be.oneOf([$codes]));
+}
+
+/** The URL of a DAG run: `run` is a JavaScript expression (a collection variable, a quoted run id). */
+function runUrl($dag, $run) {
+  return pm.variables.replaceIn('{{baseUrl}}{{api}}/dags/$dag/dagRuns/') + $run;
+}
+
+/**
+ * Pre-request lines that wait, at most `seconds`, until each run (runUrl(...)) has finished, asking once
+ * a second, as the notebooks' af.wait_for_run() does.
+ */
+function waitForRuns($seconds, ...$runUrls) {
+  // Wait until the run(s) have finished, as the notebook's af.wait_for_run does: ask once a second.
+  const runUrls = [$runUrls];
+  const deadline = Date.now() + $seconds * 1000;
+  const signedIn = pm.request.headers.get('Authorization');
+  function waitFor(i) {
+    if (i >= runUrls.length) return;
+    pm.sendRequest({url: runUrls[i], header: signedIn ? {Authorization: signedIn} : {}}, (err, res) => {
+      const state = !err && res.code === 200 ? res.json().state : String(err || res.code);
+      if (['success', 'failed'].includes(state)) return waitFor(i + 1);
+      if (Date.now() > deadline) return console.error(`${runUrls[i]} is still ${state}`);
+      setTimeout(() => waitFor(i), 1000);
+    });
+  }
+  waitFor(0);
+}
+
+/** Airflow 2 rejects `"logical_date": null`, which Airflow 3 requires in a trigger's body: drop it there. */
+function noLogicalDateOn2() {
+  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2 wants no logical_date (3.x requires it, null = now)
+    const b = JSON.parse(pm.request.body.raw);
+    delete b.logical_date;
+    pm.request.body.update(JSON.stringify(b));
+  }
+}
+
+/**
+ * Pre-request lines of a request that the runner sends once per value, as a notebook's loop makes its
+ * call once per value: the collection variable `name` holds the current value. Close it with loopNext().
+ */
+function loopPre($name, $values) {
+  // Sent once per value, as the notebook's loop does: $values.
+  const loopValues = $values;
+  const loopIndex = Number(pm.collectionVariables.get('$nameIndex') || 0);
+  pm.collectionVariables.set('$name', loopValues[loopIndex]);
+}
+
+/** loopPre() for values that are objects: each sets one collection variable per key (a DAG id and a run id). */
+function loopPreEach($name, $values) {
+  // Sent once per value, as the notebook's loop does: $values.
+  const loopValues = $values;
+  const loopIndex = Number(pm.collectionVariables.get('$nameIndex') || 0);
+  Object.entries(loopValues[loopIndex]).forEach(([k, v]) => pm.collectionVariables.set(k, v));
+}
+
+/** Test lines closing loopPre(): send the request again until each of the `count` values had its turn. */
+function loopNext($name, $count) {
+  const nextIndex = Number(pm.collectionVariables.get('$nameIndex') || 0) + 1;
+  if (nextIndex < $count) {  // the next value: the runner sends this request again
+    pm.collectionVariables.set('$nameIndex', String(nextIndex));
+    pm.execution.setNextRequest(pm.info.requestId);
+  } else {
+    pm.collectionVariables.set('$nameIndex', '0');
+  }
+}
+
+/**
+ * Tests of a random_failures run whose task_3 failed once and was cleared: every task succeeded, task_3
+ * on its second try, the others on their first.
+ */
+function allSucceededTask3OnTry2() {
+  const tries = Object.fromEntries(pm.response.json().task_instances.map(t => [t.task_id, [t.state, t.try_number]]));
+  pm.test("all succeeded; task_3 on try 2", () => pm.expect(tries).to.eql({
+    task_1: ['success', 1], task_2: ['success', 1], task_3: ['success', 2],
+    task_4: ['success', 1], task_5: ['success', 1]}));
+}

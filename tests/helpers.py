@@ -1,0 +1,119 @@
+"""Helpers that several test modules share (the stacks themselves are in conftest.py)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from apikit import AirflowAPIError
+from apikit.stack import REPO
+
+POSTMAN = REPO / "postman"
+COLLECTION = POSTMAN / "airflow-api-kit.postman_collection.json"
+ENVIRONMENTS = POSTMAN / "environments"
+
+
+# --- triggering runs ---------------------------------------------------------------------------------
+def run_body(af, **fields) -> dict:
+    """A trigger's body: Airflow 3 requires "logical_date" (null: now, no clash with other runs);
+    Airflow 2 refuses null, so it is left out there."""
+    return {"logical_date": None, **fields} if af.major >= 3 else fields
+
+
+def trigger(af, dag_id: str, conf: dict | None = None, **fields) -> str:
+    """Trigger `dag_id` with `conf`; the new run's id."""
+    return af.post(f"/dags/{dag_id}/dagRuns", json=run_body(af, conf=conf or {}, **fields))["dag_run_id"]
+
+
+def delete_runs(af, run_ids, dag_id: str = "dependent_dag", timeout: float = 120) -> None:
+    """Wait for each run to finish, then delete it (a run that was never made is fine)."""
+    for run_id in run_ids:
+        try:
+            af.wait_for_run(dag_id, run_id, timeout=timeout, progress=False)
+            af.delete(f"/dags/{dag_id}/dagRuns/{run_id}")
+        except AirflowAPIError as exc:
+            if exc.status != 404:
+                raise
+
+
+def wait_until(condition, timeout: float, step: float = 0.2, what: str = "the condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not come true in {timeout} s"
+        time.sleep(step)
+
+# Debian's and Homebrew's Chromium, or Google Chrome on macOS: playwright's own browser download is
+# not needed (and blocked on some networks). CHROMIUM names another one.
+MACOS_BROWSERS = ["/Applications/Chromium.app/Contents/MacOS/Chromium",
+                  "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def chromium_path() -> str:
+    """The Chromium the browser tests drive: $CHROMIUM, then chromium (or chromium-browser, google-chrome)
+    on PATH, then the macOS app folders; an AssertionError that says how to get one otherwise."""
+    candidates = [os.environ.get("CHROMIUM")] + \
+        [shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")] + MACOS_BROWSERS
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    raise AssertionError("The browser tests need Chromium: `apt-get install chromium` (Debian, Ubuntu), "
+                         "`brew install --cask chromium` (macOS), or set CHROMIUM=/path/to/chrome.")
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+
+
+# --- Postman: running newman ---------------------------------------------------------------------
+def load_collection() -> dict:
+    return json.loads(COLLECTION.read_text())
+
+
+# --- running newman -----------------------------------------------------------------------------
+def environment(template: str, tmp_path: Path, **values: str) -> Path:
+    """An environment file made from postman/environments/<template>, with `values` replacing its own
+    (the live stack's URL and credentials, from os.environ)."""
+    env = json.loads((ENVIRONMENTS / f"{template}.postman_environment.json").read_text())
+    known = {v["key"] for v in env["values"]}
+    for v in env["values"]:
+        if v["key"] in values:
+            v["value"] = values[v["key"]]
+    env["values"] += [{"key": k, "value": val, "type": "default", "enabled": True}
+                      for k, val in values.items() if k not in known]
+    path = tmp_path / f"{template}.{len(list(tmp_path.iterdir()))}.postman_environment.json"
+    path.write_text(json.dumps(env))
+    return path
+
+
+def live_values() -> dict:
+    """The environment variables the session's stack set (conftest.py): URL and credentials."""
+    values = {"baseUrl": os.environ["AIRFLOW_URL"].rstrip("/"),
+              "username": os.environ.get("AIRFLOW_USERNAME", "admin"),
+              "password": os.environ.get("AIRFLOW_PASSWORD", "admin")}
+    if os.environ.get("AIRFLOW_TOKEN"):
+        values.update(authMode="token", token=os.environ["AIRFLOW_TOKEN"])
+    return values
+
+
+def run_newman(newman: Path, env_file: Path, tmp_path: Path, folders=(), timeout=900,
+               collection: Path = COLLECTION) -> dict:
+    """Run the collection (or some folders); fail with every failed assertion and error, listed."""
+    report = tmp_path / f"newman-report.{len(list(tmp_path.iterdir()))}.json"
+    cmd = ["node", str(newman), "run", str(collection), "-e", str(env_file), "--color", "off",
+           "--reporters", "cli,json", "--reporter-json-export", str(report), "--timeout-request", "60000"]
+    for folder in folders:
+        cmd += ["--folder", folder]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=POSTMAN)
+    assert report.exists(), f"newman made no report:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    run = json.loads(report.read_text())["run"]
+    failures = [f"{f['source'].get('name', '?')}: {f['error'].get('test') or f['error'].get('name')}: "
+                f"{f['error'].get('message')}" for f in run["failures"]]
+    assert not failures and done.returncode == 0, \
+        "newman failed:\n  " + "\n  ".join(failures) + "\n\n" + done.stdout[-6000:] + done.stderr[-2000:]
+    assert run["stats"]["assertions"]["total"] > 0
+    return run

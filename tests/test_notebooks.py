@@ -1,0 +1,122 @@
+"""The notebooks as lessons: as committed (no credential in a source or an output, outputs made on the
+default stack, no per-cell execution times), and as run (nbval runs each one in `make test`; conftest.py
+records the stack's state before its first cell and after its last one and puts each clean-up test here
+right after that last cell).
+
+Each notebook leaves the stack as it found it: what it made (variables, connections, pools, DAG runs) it
+deletes, the DAGs it paused it unpauses. On Airflow 3 each then runs a second time, as a learner who runs
+it again would: green, and again leaving the stack as it found it. (On Airflow 2 the first run's clean-up
+is checked; its second run would take the same cells through the same states again.)"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from apikit.stack import DEFAULT_PORT, REPO
+from conftest import MAJOR, stack_state, state_after_notebook, state_before_notebook
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_there_are_notebooks_to_check():
+    assert len(NOTEBOOKS) >= 9
+
+
+# --- as committed --------------------------------------------------------------------------------
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")
+SECRETS = [
+    (JWT, "a JWT"),
+    # The header's name in code is fine (`{"Authorization": f"Bearer {token}"}`); a value is not.
+    (re.compile(r"Authorization['\"]?\s*[:=]\s*['\"]?(Bearer|Basic)\s+[A-Za-z0-9._+/=-]{16,}", re.I),
+     "an Authorization header with its value"),
+    (re.compile(r"\bBasic [A-Za-z0-9+/]{8,}=*"), "Basic credentials"),
+    (re.compile(r"\bBearer [A-Za-z0-9._-]{16,}"), "a Bearer token"),
+    (re.compile(r"YWRtaW46YWRtaW4"), "admin:admin in base64"),
+    (re.compile(r"\"access_token\"\s*:\s*\"[^\"]{16,}"), "an access_token value"),
+]
+LOCAL_ADDRESS = re.compile(r"127\.0\.0\.1:(\d+)")
+
+
+def texts(notebook: dict):
+    for n, cell in enumerate(notebook["cells"]):
+        yield f"cell {n} source", "".join(cell.get("source", ""))
+        for output in cell.get("outputs", []):
+            for key in ("text", "data", "traceback", "evalue"):
+                if key in output:
+                    yield f"cell {n} output", json.dumps(output[key])
+
+
+def output_texts(notebook: dict):
+    for n, cell in enumerate(notebook["cells"]):
+        for output in cell.get("outputs", []):
+            yield n, json.dumps(output)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebook_holds_no_credential(path):
+    notebook = json.loads(path.read_text())
+    found = [f"{where}: {what}" for where, text in texts(notebook) for pattern, what in SECRETS
+             if pattern.search(text)]
+    assert found == [], f"{path.name} shows credentials: {found}"
+
+
+def test_the_scan_finds_what_it_looks_for():
+    token = "eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlc2lnbmF0dXJl"
+    sample = {"cells": [{"source": "", "outputs": [{"text": f"headers {{'Authorization': 'Bearer {token}'}}"}]}]}
+    found = {what for _, text in texts(sample) for pattern, what in SECRETS if pattern.search(text)}
+    assert found >= {"a JWT", "an Authorization header with its value", "a Bearer token"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_outputs_come_from_the_default_stacks(path):
+    """A reader on GitHub sees the addresses `make up` gives: 8080 (Airflow 3) and 8082 (Airflow 2).
+    (`make notebooks` runs them on private ports and writes these.)"""
+    notebook = json.loads(path.read_text())
+    ports = {int(port) for _, text in output_texts(notebook) for port in LOCAL_ADDRESS.findall(text)}
+    assert ports <= set(DEFAULT_PORT.values()), f"{path.name}: outputs show ports {sorted(ports)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_execution_times(path):
+    """Per-cell execution times change at every run: without them a diff shows only what changed."""
+    timed = [n for n, cell in enumerate(json.loads(path.read_text())["cells"])
+             if "execution" in cell.get("metadata", {})]
+    assert timed == [], f"{path.name}: cells {timed} carry execution times (run it with `make notebooks`)"
+
+
+# --- as run: each leaves the stack as it found it ------------------------------------------------
+def changes(before: dict, after: dict) -> dict:
+    return {key: {"left behind": sorted(set(after[key]) - set(before[key])),
+                  "removed": sorted(set(before[key]) - set(after[key]))}
+            for key in before if after[key] != before[key]}
+
+
+def test_changes_names_what_was_left_behind():
+    before = {"variables": ["a"], "DAG runs": []}
+    after = {"variables": ["a", "kit_x"], "DAG runs": []}
+    assert changes(before, after) == {"variables": {"left behind": ["kit_x"], "removed": []}}
+    assert changes(before, before) == {}
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.name)
+def test_notebook_leaves_the_stack_as_it_found_it(notebook: Path, af):
+    before, after = state_before_notebook.get(notebook.name), state_after_notebook.get(notebook.name)
+    assert before is not None and after is not None, (
+        f"nbval did not run {notebook.name} in this session, so there is nothing to compare: run this "
+        f"test together with the notebook (pytest notebooks/{notebook.name} {__file__})")
+    assert not changes(before, after), \
+        f"{notebook.name} did not leave the stack as it found it: {changes(before, after)}"
+    if MAJOR != "3":
+        return
+    nb = nbformat.read(notebook, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(notebook.parent)}})
+    client.execute()  # raises CellExecutionError, with the cell and its traceback, if a cell fails
+    again = stack_state(af)
+    assert not changes(before, again), \
+        f"{notebook.name}, run again, did not leave the stack as it found it: {changes(before, again)}"

@@ -1,0 +1,150 @@
+"""The test suite itself never touches what is yours: when its stack cannot start, no test falls back to
+your Airflow (AIRFLOW_URL from .env, or the default ports); it writes nothing into your checkout; and
+an interrupted `make test` leaves no process behind. Each runs a small suite of its own in a
+subprocess, with a test home of its own."""
+from __future__ import annotations
+
+import http.server
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from apikit.stack import REPO
+from conftest import MAJOR, TEMPLATES
+
+pytestmark = pytest.mark.live
+
+
+def inner_env(tmp_path: Path, **extra: str) -> dict:
+    """The environment of a suite run inside this one: a test home of its own (sharing the migrated
+    database templates), and nothing of this session's stacks."""
+    home = tmp_path / "test-home"
+    home.mkdir()
+    if TEMPLATES.exists():
+        (home / "templates").symlink_to(TEMPLATES)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "PYTEST")) and k not in
+           ("KIT_AIRFLOW", "KIT_TEST_HOME", "KIT_TEST_VERSIONS", "KIT_CHECK_ONLY")}  # KIT_TEST_SESSIONS stays
+    env.update(KIT_TEST_HOME=str(home), **extra)
+    return env
+
+
+class Recorder(http.server.ThreadingHTTPServer):
+    """An HTTP server that answers nothing useful and records every request it gets."""
+
+    def __init__(self, port: int):
+        self.requests: list[str] = []
+        super().__init__(("127.0.0.1", port), RecordingHandler)
+
+
+class RecordingHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def record(self):
+        self.server.requests.append(f"{self.command} {self.path}")
+        self.send_response(503)
+        self.end_headers()
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = record
+
+
+def decoys() -> list[Recorder]:
+    """A decoy on a free port, and on the default ports 8080 and 8082 where they are free."""
+    found = [Recorder(0)]
+    for port in (8080, 8082):
+        try:
+            found.append(Recorder(port))
+        except OSError:  # your own stack runs there: the decoy on the free port stands in for it
+            pass
+    for server in found:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    return found
+
+
+@pytest.mark.airflow3  # one run of the inner suite checks the conftest both versions share
+def test_a_test_stack_that_does_not_start_sends_nothing_to_yours(tmp_path):
+    servers = decoys()
+    yours = servers[0].server_address[1]
+    try:
+        env = inner_env(tmp_path, KIT_AIRFLOW=MAJOR, AIRFLOW_START_TIMEOUT="1",
+                        # as your .env would set them: they must not reach any test
+                        AIRFLOW_URL=f"http://127.0.0.1:{yours}", AIRFLOW_PORT=str(yours),
+                        AIRFLOW2_PORT=str(yours), AIRFLOW2_URL=f"http://127.0.0.1:{yours}")
+        began = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "tests/test_client.py", "tests/test_dags.py",
+             "notebooks/00_connect.ipynb", "notebooks/01_dags.ipynb"],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+        took = time.monotonic() - began
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output[-3000:]
+    assert "did not start" in output and "not healthy after 1 s" in output, output[-3000:]
+    assert output.count("Starting the test stack: Airflow") == 1, "the failed start was tried again"
+    for server in servers:
+        assert server.requests == [], f"requests reached the decoy on {server.server_address}: {server.requests}"
+    assert took < 180, f"the failing suite took {took:.0f} s: a test waited for a stack that was not there"
+
+
+def kit_test_processes(test_home: Path) -> list[str]:
+    """Every live process of an inner suite: its pytests, stacks, kernels (by KIT_TEST_HOME)."""
+    found = []
+    for p in psutil.process_iter(["pid", "environ", "cmdline", "status"]):
+        env = p.info["environ"] or {}
+        if p.info["status"] != psutil.STATUS_ZOMBIE and (
+                env.get("KIT_TEST_HOME") == str(test_home) or str(test_home) in " ".join(p.info["cmdline"] or [])):
+            found.append(f"{p.info['pid']}: {' '.join(p.info['cmdline'] or [])[:150]}")
+    return found
+
+
+def checkout_files() -> dict[str, float]:
+    """dags/ and include/ of the checkout: every file with its modification time."""
+    return {str(p.relative_to(REPO)): p.stat().st_mtime for folder in ("dags", "include")
+            for p in (REPO / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+
+
+@pytest.mark.airflow3  # the inner `make test` runs both versions
+def test_sigterm_to_make_test_leaves_nothing_behind(tmp_path):
+    """`make test` on both versions, interrupted with SIGTERM (a CI time-out) while its stacks run and
+    notebook 05 has written its broken DAG file: no process of it is left, and the checkout's dags/ and
+    include/ are as they were."""
+    before = checkout_files()
+    env = inner_env(tmp_path, KIT_TEST_VERSIONS="3 2")
+    test_home = Path(env["KIT_TEST_HOME"])
+    output = tmp_path / "make-test.log"
+    with open(output, "wb") as out:
+        inner = subprocess.Popen(["make", "-s", "test", "PYTEST_ARGS=notebooks/05_monitoring.ipynb"],
+                                 cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        broken = [test_home / f"airflow-{major}" / "project" / "dags" / "kit_05_broken_dag.py"
+                  for major in ("3", "2")]
+        while not any(p.exists() for p in broken):  # notebook 05 is at its import-error section
+            assert inner.poll() is None, output.read_text()[-3000:]
+            assert time.monotonic() < deadline, "the inner suite never got to notebook 05's broken file"
+            time.sleep(0.5)
+        assert len(kit_test_processes(test_home)) > 5, "the check would not see the suite's processes"
+        inner.send_signal(signal.SIGTERM)  # to make alone, as a CI time-out sends it
+        inner.wait(timeout=120)
+        assert "make test: interrupted" in output.read_text(), output.read_text()[-3000:]
+        deadline = time.monotonic() + 60
+        while kit_test_processes(test_home) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert kit_test_processes(test_home) == []
+    finally:
+        if inner.poll() is None:
+            os.killpg(inner.pid, signal.SIGKILL)
+        inner.wait()
+        for line in kit_test_processes(test_home):  # only after a failure: the test's own leftovers
+            psutil.Process(int(line.split(":")[0])).kill()
+    assert checkout_files() == before

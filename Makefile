@@ -1,5 +1,5 @@
 # airflow-api-kit: `make help` lists the targets. Settings: environment variables or a .env file
-# (copy .env.example); `make up AIRFLOW=2` picks the webinar's Airflow 2.11.
+# (copy .env.example); `make up AIRFLOW=2` picks Airflow 2.11 (/api/v1), the last Airflow 2.
 -include .env
 export
 
@@ -15,14 +15,15 @@ STACK_DEPS := .venv/.kit-lock
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help up airflow down status test check notebooks postman bench lock install
+.PHONY: help up airflow down reset status test check notebooks postman bench doctor wheelhouse lock install
 
 help: ## List the targets
 	@echo "airflow-api-kit: learn the Airflow REST API against a local Airflow (admin:admin)."
 	@echo
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 	@echo
-	@echo "  AIRFLOW=2 with up/airflow/down picks Airflow 2.11 (the webinar's /api/v1); settings: .env.example"
+	@echo "  AIRFLOW=2 with up/airflow/reset picks Airflow 2.11 (/api/v1, the last Airflow 2; the webinar ran 2.2)."
+	@echo "  Settings: .env.example. More: README.md, docs/."
 
 up: airflow ## Start Airflow, then JupyterLab on notebooks/ (Ctrl-C stops JupyterLab; make down stops all)
 	@$(PY) -m apikit.jupyter
@@ -33,6 +34,9 @@ airflow: $(STACK_DEPS) ## Start Airflow only (for Postman or curl); returns once
 down: ## Stop everything the kit started (Airflow 3 and 2, JupyterLab)
 	@if [ -x $(PY) ]; then $(PY) -m apikit.jupyter stop; $(PY) -m apikit.stack stop --all; \
 	 else echo "Nothing to stop: the kit is not installed."; fi
+
+reset: $(STACK_DEPS) ## Back to a clean Airflow between two groups: fresh database, no runs/variables/connections
+	@$(PY) -m apikit.stack reset
 
 status: ## Show what is running, and name any part of Airflow that has stopped
 	@if [ -x $(PY) ]; then $(PY) -m apikit.jupyter status; $(PY) -m apikit.stack status --all; \
@@ -52,6 +56,12 @@ postman: ## Rebuild the Postman collection and environments from the notebooks a
 
 bench: .venv/.kit-lock .venv-airflow2/.kit-lock ## Benchmark the kit against stock Airflow (20-30 min; docs/benchmarks.md)
 	@$(PY) bench/bench.py $(BENCH_ARGS)
+
+doctor: ## Check this machine before a workshop: Python, ports, disk, network; each problem with its fix
+	@$(or $(PYTHON),python3) scripts/doctor.py
+
+wheelhouse: ## Every wheel both environments need, into wheelhouse/: `make up` then installs with no network
+	@scripts/wheelhouse.sh
 
 install: $(STACK_DEPS) ## Install the Python environment(s) from the lock files (make up does this)
 

@@ -80,6 +80,8 @@ class Stack:
                if not k.startswith("AIRFLOW__") and k != processes.MARK}
         env.update({
             "AIRFLOW_HOME": str(self.home),
+            # A changed DAG file is stored as a new version within seconds (default: at most every 30 s).
+            "AIRFLOW__CORE__MIN_SERIALIZED_DAG_UPDATE_INTERVAL": "5",
             "PATH": f"{self.venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
             "AIRFLOW__CORE__DAGS_FOLDER": str(self.project / "dags"),
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(self.project / "plugins"),
@@ -121,6 +123,12 @@ class Stack:
                 # A task's supervisor notices its task has exited within 1 s (default: up to 5 s,
                 # its heartbeat interval), so a finished task frees its slot at once.
                 "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
+                # What the lessons show, off by default in Airflow: GET /config (sensitive values are
+                # masked; a production deployment should not expose even that), and testing a connection
+                # (POST /connections/test runs code of a provider with the connection's credentials:
+                # anyone who may edit connections could use it to reach other systems).
+                "AIRFLOW__API__EXPOSE_CONFIG": "True",
+                "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
             })
         else:
             env.update({
@@ -391,6 +399,18 @@ class Stack:
         except requests.RequestException:
             pass  # a stack that does not answer fails its health check anyway
 
+    # --- reset ---------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to a clean stack, e.g. between two groups of a workshop: a fresh metadata database (no
+        runs, variables, connections or pools but the default pool; the DAGs unpaused when they are
+        listed again) and no logs; the secret keys and the installation stay, and so do the files in the
+        checkout (dags/, include/)."""
+        self.stop(quiet=True)
+        for path in (self.home / "airflow.db", self.home / "migrated.json"):
+            path.unlink(missing_ok=True)
+        shutil.rmtree(self.logs, ignore_errors=True)
+        self.start()
+
     # --- stop ----------------------------------------------------------------------------------
     def stop(self, quiet: bool = False, grace: float = 20) -> None:
         state = self.state(quiet=quiet)
@@ -453,12 +473,12 @@ def from_environment(major: str | None = None) -> Stack:
     return Stack(major, port=int(port) if port else None,
                  username=os.environ.get("AIRFLOW_USERNAME", "admin"),
                  password=os.environ.get("AIRFLOW_PASSWORD", "admin"),
-                 auth=os.environ.get("AIRFLOW_AUTH", "on"))
+                 auth=os.environ.get("AIRFLOW_AUTH", "on"), templates=KIT_HOME / "templates")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m apikit.stack", description=__doc__)
-    parser.add_argument("action", choices=["start", "stop", "status", "restart"])
+    parser.add_argument("action", choices=["start", "stop", "status", "restart", "reset"])
     parser.add_argument("--all", action="store_true", help="with stop and status: both stacks (2 and 3)")
     args = parser.parse_args(argv)
     problems = 0
@@ -469,6 +489,11 @@ def main(argv: list[str] | None = None) -> int:
                 stack.stop()
             if args.action in ("start", "restart"):
                 stack.start()
+            if args.action == "reset":
+                began = time.monotonic()
+                stack.reset()
+                print(f"Reset Airflow {stack.version} to a clean stack in {time.monotonic() - began:.0f} s.")
+            if args.action in ("start", "restart", "reset"):
                 auth = "auth off (everyone is admin)" if stack.auth == "off" else \
                     f"user {stack.username}, password {stack.password}"
                 print(f"\n  Airflow UI and API: {stack.url}    ({auth})\n"

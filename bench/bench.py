@@ -370,6 +370,20 @@ def profile_run(api: Api, dag_id: str, run_id: str, posted_at: float) -> dict:
             if points[a] is not None and points[b] is not None}
 
 
+def first_trigger(api: Api, dag_id: str, tag: str, timeout: float = 300) -> float | None:
+    """A learner's first run: triggered the moment the start has returned, until it is success."""
+    run_id, began = f"bench_first_{tag}", time.perf_counter()
+    if api.trigger(dag_id, run_id, dt.datetime.now(dt.UTC)) not in (200, 201):
+        return None
+    while time.perf_counter() - began < timeout:
+        with contextlib.suppress(requests.RequestException, ValueError):
+            state = api.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}", timeout=20).json().get("state")
+            if state in ("success", "failed"):
+                return time.perf_counter() - began if state == "success" else None
+        time.sleep(0.1)
+    return None
+
+
 def trigger_latency(api: Api, dag_id: str, runs: int, tag: str, timeout: float = 300) -> dict:
     times, profiles, failed = [], [], 0
     for i in range(runs + 1):  # the first run warms up (imports, caches) and is reported apart
@@ -459,6 +473,8 @@ def measure(target: Target, args) -> dict:
     res["warm_s"] = target.start()
     log(f"{target.name}: warm start {fmt_s(res['warm_s'])}")
     api = Api(target.url, target.major, target.username, target.password)
+    res["first_trigger_s"] = first_trigger(api, BENCH_DAG, uuid.uuid4().hex[:6])
+    log(f"{target.name}: first trigger right after the start -> success {fmt_s(res['first_trigger_s'])}")
     time.sleep(args.settle)
     res["memory_kind"] = MEMORY_KIND
     res["memory_idle_mb"], res["processes_idle"] = target.memory_mb()
@@ -491,7 +507,8 @@ def fmt_s(v) -> str:
 
 ROWS = [  # key, label, unit, target for the kit
     ("cold_s", "cold set-up (install + first healthy)", "s", "<= 30 s"),
-    ("warm_s", "warm start (stopped -> healthy)", "s", "<= 10 s"),
+    ("warm_s", "warm start (stopped -> healthy)", "s", "<= 8 s"),
+    ("first_trigger_s", "first trigger right after the start -> success", "s", "<= 2 s"),
     ("trigger.p50", "trigger -> success, p50", "s", "<= 2 s, >= 2.5x"),
     ("trigger.p95", "trigger -> success, p95", "s", ""),
     ("burst.all_succeeded_in", "burst: all succeeded", "s", ""),

@@ -13,6 +13,8 @@ Conf (optional): `{"message": "text passed on to dependent_dag"}`.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pendulum
 import requests
 
@@ -71,9 +73,11 @@ def api_dag():
             print(f"POST {api}/dags/{TARGET}/dagRuns -> {response.status_code}: {run_id}")
         return run_id
 
-    # A sensor in reschedule mode gives its slot back between checks: on Airflow 2 with SQLite's
-    # SequentialExecutor (one task at a time) a plain waiting task would keep dependent_dag from running.
-    @task.sensor(poke_interval=2, timeout=240, mode="reschedule")
+    # A sensor in reschedule mode gives its slot back between checks: on Airflow 2 with SQLite (one task
+    # at a time) a plain waiting task would keep dependent_dag from running. Two retries: Airflow 3.3's
+    # scheduler now and then takes a poke that ended in "reschedule" for a lost task and fails it (a known
+    # race, apache/airflow#71172); a retry just pokes again.
+    @task.sensor(poke_interval=2, timeout=240, mode="reschedule", retries=2, retry_delay=timedelta(seconds=1))
     def wait_for_dependent_dag(dependent_run_id: str) -> bool:
         session, api = api_session()
         run = session.get(f"{api}/dags/{TARGET}/dagRuns/{dependent_run_id}", timeout=30)

@@ -32,10 +32,11 @@ def dependent_dag():
     def report() -> dict:
         context = get_current_context()
         conf = context["dag_run"].conf or {}
+        run_type = context["dag_run"].run_type  # Airflow 3: an enum (DagRunType.MANUAL); 2.x: "manual"
         received = {
             "message": conf.get("message", "hello from the API"),
             "requested_by": conf.get("requested_by", "someone"),
-            "run_type": str(context["dag_run"].run_type),
+            "run_type": getattr(run_type, "value", run_type),  # "manual", "scheduled", ...
         }
         print(f"dependent_dag received: {received}")
         return received

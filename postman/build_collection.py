@@ -92,8 +92,12 @@ def script(kind: str, lines: list[str]) -> dict:
     return {"listen": kind, "script": {"type": "text/javascript", "exec": block}}
 
 
-def url(path: str, query: dict) -> dict:
-    prefix = "" if path.startswith(("/api/", "/auth/")) else "{{api}}"
+def url(path: str, query: dict, under_api: bool | None = None) -> dict:
+    """The request's URL: `path` under {{baseUrl}}{{api}}, or under {{baseUrl}} alone when it names its own
+    prefix (/api/..., /auth/...: the sign-in API); `under_api` says which when the call itself did."""
+    if under_api is None:
+        under_api = not path.startswith(("/api/", "/auth/"))
+    prefix = "{{api}}" if under_api else ""
     segments = [s for s in path.split("/") if s]
     raw = "{{baseUrl}}" + prefix + path
     out = {"raw": raw, "host": ["{{baseUrl}}" + prefix], "path": segments}
@@ -164,7 +168,7 @@ def item(folder: str, nb: Notebook, fs: FolderScripts, call: Call, section, snip
     query = r["query"] | pairs(section.tag("query"), "=", origin) | (PAGE if r["paged"] else {})
     headers = r["headers"] | pairs(section.tag("header"), ":", origin)
     req = {"method": r["method"], "header": [{"key": k, "value": v} for k, v in headers.items()],
-           "url": url(r["path"], query), "description": description(nb, call, section)}
+           "url": url(r["path"], query, r["under_api"]), "description": description(nb, call, section)}
     if r["body"] is not None:
         if not any(h["key"].lower() == "content-type" for h in req["header"]):
             req["header"].append({"key": "Content-Type", "value": "application/json"})

@@ -234,6 +234,7 @@ class Call:
         path = "/".join(render(where["/" + s], where, self, "path") if "/" + s in where else s
                         for s in path.split("/"))  # `@where /segment = ...`
         query: dict = {}
+        prefix = ""
         if self.kind == "af":
             if self.name in ("get", *PAGED):
                 for k in self.node.keywords:
@@ -244,7 +245,7 @@ class Call:
             if "params" in kwargs and self.name not in ("get", *PAGED):
                 query.update(self._dict(ev, kwargs["params"], where))
         else:
-            prefix, _, path = path.partition("/")
+            prefix, _, path = path.partition("/")  # "api" (f"{api}/...") or "url" (f"{af.url}/...")
             path = "/" + path
             if "params" in kwargs:
                 query.update(self._dict(ev, kwargs["params"], where))
@@ -259,8 +260,11 @@ class Call:
             if "Authorization" not in sent:  # as the notebook sends it: not signed in by the collection
                 headers["X-Kit-Auth"] = "none"
             headers.update(sent)
+        # under the API's root: every af call whose path does not name its own prefix (as the client
+        # reads it), and every raw call made to f"{api}/..."
+        under_api = prefix == "api" if self.kind == "requests" else not path.startswith(("/api/", "/auth/"))
         return {"method": self.method, "path": path, "query": query, "body": body, "headers": headers,
-                "paged": self.kind == "af" and self.name in PAGED}
+                "paged": self.kind == "af" and self.name in PAGED, "under_api": under_api}
 
     def _dict(self, ev, node, where) -> dict:
         value = ev(node)

@@ -1,9 +1,10 @@
 """`make notebooks [NB="notebooks/01_dags.ipynb ..."]`: run notebooks top to bottom and save them with
 their outputs, as they are committed.
 
-They run against private stacks of their own (homes under .airflow-test/notebooks/, free ports; an
-Airflow 2.11 beside the Airflow 3 for notebook 08), never against the stack `make up` started, and the
-stacks are stopped afterwards. In the saved outputs the private ports read as the default ones (8080,
+They run against private stacks of their own (homes under .airflow-test/notebooks/, one folder per call
+of this script, so that two can run at once; free ports; an Airflow 2.11 beside the Airflow 3 for
+notebook 08), never against the stack `make up` started, and the stacks are stopped and their homes
+removed afterwards. In the saved outputs the private ports read as the default ones (8080,
 8082), so a reader on GitHub sees the addresses `make up` gives; per-cell execution times are left
 out, so that a diff shows only what changed.
 """
@@ -23,14 +24,12 @@ from nbclient import NotebookClient
 from apikit import Airflow
 from apikit.stack import DEFAULT_PORT, REPO, Stack, StackError
 
-HOME = REPO / ".airflow-test" / "notebooks"
+HOME = REPO / ".airflow-test" / "notebooks" / str(os.getpid())
 NEEDS_BOTH = {"08_migration.ipynb"}  # talks to an Airflow 2 and an Airflow 3
 
 
 def start(major: str, port: int) -> Stack:
     home = HOME / f"airflow{major}"
-    Stack(major, home=home).stop(quiet=True)
-    shutil.rmtree(home, ignore_errors=True)
     project = home / "project"
     for folder in ("dags", "plugins", "include"):
         shutil.copytree(REPO / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__", "*.db"))
@@ -100,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for stack in stacks.values():
             stack.stop(quiet=True)
+        shutil.rmtree(HOME, ignore_errors=True)
     return 0
 
 

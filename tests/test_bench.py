@@ -32,7 +32,7 @@ def test_bench_smoke_run_prints_every_row(tmp_path):
     kit = results["targets"]["kit3"]
     assert "error" not in kit, kit
     assert {"nproc", "memory_gb", "cpu"} <= set(results["machine"])
-    assert kit["warm_s"] > 0 and kit["new_dag_s"] is not None
+    assert kit["warm_s"] > 0 and kit["new_dag_s"] is not None and kit["first_trigger_s"] > 0
     assert kit["trigger"]["runs"] == 2 and kit["trigger"]["failed"] == 0
     assert kit["burst"]["accepted"] == 4 and kit["burst"]["lost"] == 0
     assert kit["burst"]["duplicated"] == 0 and kit["burst"]["all_succeeded_in"] is not None

@@ -1,12 +1,15 @@
 """The client helper against the live stack: each way of signing in, and each error a learner meets."""
 import http.server
+import json
 import threading
+import uuid
 
 import pytest
 import requests
 
 from apikit import Airflow, AirflowAPIError, AirflowAuthError, AirflowError, AirflowNotRunning
 from conftest import free_port
+from helpers import delete_runs, run_body
 
 
 @pytest.mark.airflow3
@@ -113,3 +116,60 @@ def test_verbose_calls_show_method_path_status(af, capsys):
     finally:
         af.verbose = False
     assert capsys.readouterr().out.strip() == f"GET {af.api}/version -> 200"
+
+
+# --- waiting for a run: af.wait_for_run polls; Airflow 3's /wait (notebook 02) finds the same -----------
+def new_run(af, conf: dict) -> str:
+    """A run of dependent_dag with a run id of the test's own (its path then needs no quoting)."""
+    run_id = f"kit_test_wait_{uuid.uuid4().hex[:8]}"
+    af.post("/dags/dependent_dag/dagRuns", json=run_body(af, dag_run_id=run_id, conf=conf))
+    return run_id
+
+
+def test_wait_for_run_polls_the_run(af):
+    """af.wait_for_run asks `GET .../dagRuns/{run_id}` until the run has finished, on every version, and
+    never the experimental /wait (its docstring says why); it answers the finished run."""
+    run_id = new_run(af, {"message": "polled"})
+    sent = []
+
+    def record(response, *args, **kwargs):
+        sent.append((response.request.method, response.request.path_url))
+
+    af.session.hooks["response"].append(record)
+    try:
+        run = af.wait_for_run("dependent_dag", run_id, timeout=300, progress=False)
+    finally:
+        af.session.hooks["response"].remove(record)
+        delete_runs(af, [run_id])
+    assert run["dag_run_id"] == run_id and run["state"] == "success"
+    assert sent and set(sent) == {("GET", f"{af.api}/dags/dependent_dag/dagRuns/{run_id}")}
+
+
+@pytest.mark.airflow3
+def test_the_wait_call_finds_what_polling_finds(af):
+    """`GET .../dagRuns/{run_id}/wait` (notebook 02, the Postman folders 02 and 12): one request whose
+    answer is a line of JSON per check, the last one the finished run with the return values of the tasks
+    named in `result`; polling the same run afterwards finds the same state."""
+    run_id = new_run(af, {"message": "waited for"})
+    try:
+        answer = af.get(f"/dags/dependent_dag/dagRuns/{run_id}/wait", interval=0.5, result="report")
+        polled = af.wait_for_run("dependent_dag", run_id, timeout=300, progress=False)
+    finally:
+        delete_runs(af, [run_id])
+    lines = [json.loads(line) for line in answer.splitlines()]
+    assert all(line["state"] in ("queued", "running") for line in lines[:-1])
+    assert lines[-1]["state"] == polled["state"] == "success"
+    assert lines[-1]["results"]["report"]["message"] == "waited for"
+
+
+@pytest.mark.airflow2
+def test_airflow_2_has_no_wait_call(af):
+    """Why notebook 02 polls on Airflow 2.11: the route itself is missing there (404 from the web server,
+    not Airflow's "DAGRun not found")."""
+    run_id = new_run(af, {"message": "no /wait"})
+    try:
+        with pytest.raises(AirflowAPIError) as err:
+            af.get(f"/dags/dependent_dag/dagRuns/{run_id}/wait", interval=0.5)
+    finally:
+        delete_runs(af, [run_id])
+    assert err.value.status == 404 and "DAGRun" not in str(err.value.detail)

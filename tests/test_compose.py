@@ -1,4 +1,4 @@
-"""docker-compose.yml (Airflow 3) and docker-compose.airflow2.yml (the webinar's Airflow 2), checked
+"""docker-compose.yml (Airflow 3) and docker-compose.airflow2.yml (Airflow 2.11), checked
 without Docker: valid against the Compose Specification's JSON Schema, the versions of the lock files,
 127.0.0.1 only, healthchecks, an init service that runs first and sets admin:admin, the folders mounted,
 and JupyterLab pointed at the api-server."""
@@ -323,7 +323,8 @@ def test_jupyter_never_runs_without_a_token(major, tmp_path):
 
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-MODULE_PACKAGE = {"yaml": "pyyaml", "IPython": "jupyterlab"}  # an import's package, where they differ
+MODULE_PACKAGE = {"yaml": "pyyaml", "IPython": "jupyterlab",  # an import's package, where they differ
+                  "airflow_client": "apache-airflow-client"}
 
 
 def notebook_needs(path: Path) -> tuple[set[str], set[str], bool]:

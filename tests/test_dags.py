@@ -4,6 +4,7 @@ needed); and on the live stack they do what their docs say."""
 import ast
 import json
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,26 @@ from helpers import trigger
 DAGS = Path(__file__).resolve().parent.parent / "dags"
 EXPECTED = {"api_dag.py": "api_dag", "dependent_dag.py": "dependent_dag",
             "random_failures.py": "random_failures", "form_submission.py": "form_submission",
-            "s3_file_arrived.py": "s3_file_arrived", "sql_query.py": "sql_query"}
+            "s3_file_arrived.py": "s3_file_arrived", "sql_query.py": "sql_query",
+            "daily_report.py": "daily_report", "report_review.py": "report_review",
+            "asset_producer.py": "asset_producer", "asset_consumer.py": "asset_consumer",
+            "asset_two_inputs.py": "asset_two_inputs", "changing_state.py": "changing_state",
+            "sales_by_region.py": "sales_by_region"}
+# DAGs that need Airflow 3: on Airflow 2 their file loads, and defines no DAG (no human in the loop, no
+# partitions there).
+AIRFLOW_3_ONLY = {"report_review", "sales_by_region"}
+# The exception to "triggered, never on a schedule": notebook 10's backfills make the runs a schedule
+# would have made for past days, so its DAG has one. It never runs on its own all the same: paused when
+# it first appears, no catchup, and a schedule that ended (test_scheduled_dag_never_runs_by_itself).
+SCHEDULED = {"daily_report": "@daily"}
+# The other deliberate exception: DAGs scheduled on assets (notebook 09), which run when an event of their
+# assets arrives (reported through the API, or made by asset_producer), never on a clock. On Airflow 3
+# their schedule lists the assets; Airflow 2.11 calls that schedule "Dataset".
+ASSET_SCHEDULED = {"asset_consumer": ["s3://kit-landing-zone/sales"],
+                   "asset_two_inputs": ["s3://kit-landing-zone/sales", "s3://kit-landing-zone/fx-rates"]}
+# And a partitioned DAG (notebook 13): its schedule, PartitionedAtRuntime(), never makes a run; each run is
+# triggered with the partition it is for.
+PARTITIONED = {"sales_by_region"}
 
 LOAD = """
 import json, sys
@@ -24,6 +44,8 @@ bag = DagBag(dag_folder=sys.argv[1], include_examples=False) if sys.argv[2] == "
 print(json.dumps({"import_errors": {k: str(v) for k, v in bag.import_errors.items()}, "dags": {
     dag_id: {"fileloc": dag.fileloc, "doc_md": dag.doc_md, "tags": sorted(dag.tags),
              "schedule": str(getattr(dag, "schedule", None) if sys.argv[2] != "2" else dag.schedule_interval),
+             "paused_upon_creation": dag.is_paused_upon_creation, "catchup": dag.catchup,
+             "end_date": dag.end_date and dag.end_date.isoformat(),
              "tasks": {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks}}
     for dag_id, dag in bag.dags.items()}}))
 """
@@ -46,10 +68,31 @@ def test_no_import_errors(dagbag):
 @pytest.mark.parametrize("filename,dag_id", sorted(EXPECTED.items()))
 def test_dag_file_defines_its_dag(dagbag, filename, dag_id):
     dag = dagbag["dags"].get(dag_id)
+    if MAJOR == "2" and dag_id in AIRFLOW_3_ONLY:
+        assert dag is None, f"{filename} defines {dag_id!r} on Airflow 2, which lacks what it needs"
+        return
     assert dag is not None, f"{filename} defines no DAG {dag_id!r}"
     assert Path(dag["fileloc"]).name == filename
-    assert dag["schedule"] == "None", "the kit's DAGs run when triggered, never on a schedule"
+    if dag_id in PARTITIONED:  # triggered with a partition key, never on a clock
+        assert "PartitionedAtRuntime" in dag["schedule"]
+    elif dag_id in ASSET_SCHEDULED:  # on its assets' events, never on a clock
+        uris = ASSET_SCHEDULED[dag_id]
+        assert dag["schedule"] == "Dataset" if MAJOR == "2" else \
+            dag["schedule"].count("Asset(") == len(uris) and all(f"uri='{uri}'" in dag["schedule"] for uri in uris)
+    else:
+        assert dag["schedule"] == SCHEDULED.get(dag_id, "None"), \
+            "the kit's DAGs run when triggered, never on a schedule (SCHEDULED lists the exception)"
     assert dag["doc_md"] and dag["tags"], f"{dag_id} needs a doc_md and tags for the UI"
+
+
+@pytest.mark.parametrize("dag_id", ["daily_report"])
+def test_scheduled_dag_never_runs_by_itself(dagbag, dag_id):
+    """The kit's stacks unpause new DAGs, and the notebooks' clean-up checks count every DAG run: a DAG
+    with a time schedule starts paused, makes no runs for missed intervals, and its schedule has ended."""
+    dag = dagbag["dags"][dag_id]
+    assert dag["paused_upon_creation"] is True and dag["catchup"] is False
+    assert dag["end_date"] and datetime.fromisoformat(dag["end_date"]) < datetime.now(UTC), \
+        f"{dag_id}'s schedule has not ended (end_date {dag['end_date']}): the scheduler would run it"
 
 
 def test_every_dag_file_is_known():
@@ -60,6 +103,14 @@ def test_random_failures_is_a_chain_of_five(dagbag):
     """One failed task leaves the rest upstream_failed: what the clear-task-instances demo needs."""
     tasks = dagbag["dags"]["random_failures"]["tasks"]
     assert tasks == {"task_1": [], **{f"task_{n}": [f"task_{n - 1}"] for n in range(2, 6)}}
+
+
+@pytest.mark.airflow3
+def test_report_review_asks_then_branches(dagbag):
+    """Notebook 11: a question (review), then a branch a person chooses (choose_channel) between two tasks."""
+    tasks = dagbag["dags"]["report_review"]["tasks"]
+    assert tasks == {"prepare_report": [], "review": ["prepare_report"], "choose_channel": ["review"],
+                     "send_email": ["choose_channel"], "post_to_slack": ["choose_channel"]}
 
 
 # --- on the live stack -----------------------------------------------------------------------------

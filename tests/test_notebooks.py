@@ -120,3 +120,31 @@ def test_notebook_leaves_the_stack_as_it_found_it(notebook: Path, af):
     again = stack_state(af)
     assert not changes(before, again), \
         f"{notebook.name}, run again, did not leave the stack as it found it: {changes(before, again)}"
+
+
+def test_notebook_04_starts_clean_after_an_interrupted_run(af, stack):
+    """What an interrupted run of notebook 04 leaves behind (its variable, connection and pool) is
+    deleted by its first cells, and the notebook runs green."""
+    af.post("/variables", json={"key": "kit_04_greeting", "value": "left behind"})
+    af.post("/connections", json={"connection_id": "kit_04_http", "conn_type": "http"})
+    af.post("/pools", json={"name": "kit_04_pool", "slots": 1, "include_deferred": False} if af.major >= 3
+            else {"name": "kit_04_pool", "slots": 1})
+    path = REPO / "notebooks" / "04_variables_connections_pools.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    state = stack_state(af)
+    assert not [k for k in state["variables"] + state["connections"] if k.startswith("kit_04")]
+    assert not [p for p, _ in state["pools"] if p.startswith("kit_04")]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_outputs_read_on_github(path):
+    """GitHub cannot draw a live widget: every widget output carries a picture of it (apikit.widgets.show),
+    and no progress bar is left frozen at its first frame ("0task [00:00, ?task/s]")."""
+    bare = []
+    for n, cell in enumerate(json.loads(path.read_text())["cells"]):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data and "text/html" not in data:
+                bare.append(f"cell {n}: {''.join(data.get('text/plain', ''))[:60]}")
+    assert bare == [], f"{path.name}: widgets GitHub shows as text: {bare}"

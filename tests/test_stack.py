@@ -15,7 +15,7 @@ from apikit import processes
 from apikit.client import AirflowAPIError
 from apikit.stack import REPO, Stack, StackError, macos_fork_safety
 from conftest import MAJOR, free_port, fresh_stack, wait_for_dags
-from helpers import delete_runs, run_body
+from helpers import delete_runs, run_body, trigger
 
 
 def test_listens_on_loopback_only(stack):
@@ -109,6 +109,18 @@ def test_parallelism_sized_for_a_laptop(stack, af):
     finally:
         for run_id in runs:
             af.delete(f"/dags/random_failures/dagRuns/{run_id}")
+
+
+@pytest.mark.airflow2  # Airflow 3 runs tasks on the LocalExecutor
+def test_airflow_2_runs_each_task_in_a_fork_of_the_scheduler(stack, af):
+    """One task at a time, as SQLite needs, but no new Python per task (plugins/forking_sequential_executor.py)."""
+    run_id = trigger(af, "dependent_dag")
+    try:
+        assert af.wait_for_run("dependent_dag", run_id, progress=False)["state"] == "success"
+        log = (stack.logs / "scheduler.log").read_text()
+        assert f"Executing command in a fork: ['airflow', 'tasks', 'run', 'dependent_dag', 'report', '{run_id}'" in log
+    finally:
+        delete_runs(af, [run_id])
 
 
 def test_start_twice_is_harmless(stack, capsys):

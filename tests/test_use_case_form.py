@@ -144,3 +144,25 @@ def test_same_submission_twice_is_one_run(af, form_url, database):
 def test_status_answers_only_for_form_runs(form_url):
     r = requests.get(f"{form_url}/api/status", params={"run_id": "manual__2024-01-01"}, timeout=10)
     assert r.status_code == 400
+
+
+def test_chromium_is_found_where_it_is(tmp_path, monkeypatch):
+    """$CHROMIUM first, then PATH (chromium, chromium-browser, google-chrome), then the macOS app folders;
+    a clear message when there is none."""
+    import helpers
+
+    fake = tmp_path / "chrome"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("CHROMIUM", str(fake))
+    assert helpers.chromium_path() == str(fake)
+    monkeypatch.delenv("CHROMIUM")
+    on_path = tmp_path / "bin"
+    on_path.mkdir()
+    (on_path / "chromium-browser").symlink_to(fake)
+    monkeypatch.setenv("PATH", str(on_path))
+    assert helpers.chromium_path() == str(on_path / "chromium-browser")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(helpers, "MACOS_BROWSERS", [str(tmp_path / "Chromium.app" / "Chromium")])
+    with pytest.raises(AssertionError, match="apt-get install chromium"):
+        helpers.chromium_path()

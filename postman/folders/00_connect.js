@@ -8,6 +8,7 @@
  * @where username = {{username}}
  * @where password = {{password}}
  * @where token = {{accessToken}}
+ * @where spare = {{spareToken}}
  */
 
 /**
@@ -91,6 +92,58 @@ prerequest: {
 test: {
   status(200);
   pm.test("answers a page of DAGs", () => pm.expect(pm.response.json().dags).to.be.an("array"));
+}
+
+/**
+ * 3d · A browser's sign-in (Airflow 3)
+ *
+ * Airflow answers 307 with the auth manager's sign-in page in `Location`; Postman follows it, as a browser
+ * would, and ends on that page (with auth off, on the page `next` names). Skipped on Airflow 2.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only
+}
+test: {
+  status(200);
+  pm.test("a page for a browser", () => pm.expect(pm.response.headers.get('Content-Type')).to.include('text/html'));
+}
+
+/**
+ * 3e · A token of its own, for the logout (Airflow 3)
+ *
+ * Logging out ends the token it is sent with: this one, kept in `spareToken`, not the collection's.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only
+  if (pm.collectionVariables.get('authModeUsed') === 'token') pm.execution.skipRequest();  // no password
+}
+test: {
+  status(200, 201);
+  pm.collectionVariables.set('spareToken', pm.response.json().access_token);
+}
+
+/**
+ * 3f · A browser's sign-out (Airflow 3)
+ *
+ * Airflow ends `spareToken` and answers 307 back to the sign-in page, which Postman follows.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only
+  if (pm.collectionVariables.get('authModeUsed') === 'token') pm.execution.skipRequest();  // no spare token
+}
+test: {
+  status(200);
+}
+
+/**
+ * 3g · The token that logged out is refused (Airflow 3)
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only
+  if (pm.collectionVariables.get('authModeUsed') === 'token') pm.execution.skipRequest();  // no spare token
+}
+test: {
+  status(401, 403);
 }
 
 /**

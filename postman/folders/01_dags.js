@@ -2,12 +2,22 @@
 // postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
 
 /**
- * Leaves the DAG unpaused, as it found it. The DAG it reads is the collection variable `dagId`, set by
- * request 3's pre-request script: change it there to read another DAG.
+ * Leaves the DAGs as it found them: unpaused, no favorite. The DAG it reads is the collection variable `dagId`,
+ * set by request 3's pre-request script: change it there to read another DAG.
+ *
+ * Section 12 of the notebook writes a DAG file of its own, `kit_01_versioned.py`, into the DAGs folder; Postman
+ * cannot write files, so its requests (12.1 to 12.9) find no DAG `kit_01_versioned` and answer 404, which their
+ * tests accept, unless you copy the file there yourself (the notebook shows both versions of it). Request 12.5
+ * then asks for a parse of that file; without it, of `random_failures.py` (request 3's `fileToken`).
  *
  * @where dag_id = {{dagId}}
  * @variable dagId = random_failures
  */
+
+/** Skipped on Airflow 2, which has no such call. */
+function airflow3Only() {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only
+}
 
 /**
  * 1a · List DAGs, one page at a time
@@ -99,7 +109,9 @@ prerequest: {
 }
 test: {
   status(200);
-  const text = pm.response.json().content;
+  const data = pm.response.json();
+  const text = data.content;
+  if (data.version_number) pm.collectionVariables.set('versionNumber', String(data.version_number));  // Airflow 3
   pm.test("the DAG's Python source", () => {
     pm.expect(text).to.include('dag_id="random_failures"');
     pm.expect(text.split('@dag(').length - 1).to.eql(1);
@@ -120,6 +132,26 @@ test: {
   pm.test("versions of this DAG, from version 1", () => {
     pm.expect(versions.every(v => v.dag_id === pm.collectionVariables.get('dagId'))).to.eql(true);
     pm.expect(versions.map(v => v.version_number)).to.include(1);
+  });
+}
+
+/**
+ * 6c · One version, by its number (Airflow 3)
+ *
+ * The version number is the source's (`versionNumber`, kept by request 6). Skipped on Airflow 2, which has no
+ * DAG versions.
+ *
+ * @where source['version_number'] = {{versionNumber}}
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("the version asked for, of this DAG", () => {
+    pm.expect(data.dag_id).to.eql(pm.collectionVariables.get('dagId'));
+    pm.expect(String(data.version_number)).to.eql(pm.collectionVariables.get('versionNumber'));
   });
 }
 
@@ -157,4 +189,230 @@ test: {
 test: {
   status(200);
   pm.test("is not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false));
+}
+
+/**
+ * 9.1 · What the filter matches
+ */
+test: {
+  status(200);
+  const dags = pm.response.json().dags;
+  pm.test("api_dag and dependent_dag, both unpaused", () => {
+    pm.expect(dags.map(d => d.dag_id)).to.eql(['api_dag', 'dependent_dag']);
+    pm.expect(dags.some(d => d.is_paused)).to.eql(false);
+  });
+}
+
+/**
+ * 9.2 · Pause them all
+ *
+ * Request 9.3 unpauses them again: send both, or the other folders' runs of these DAGs will wait.
+ */
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("both paused", () => {
+    pm.expect(data.dags.map(d => d.dag_id)).to.eql(['api_dag', 'dependent_dag']);
+    pm.expect(data.dags.every(d => d.is_paused)).to.eql(true);
+  });
+}
+
+/**
+ * 9.3 · Unpause them all
+ */
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("both unpaused", () => {
+    pm.expect(data.dags.map(d => d.dag_id)).to.eql(['api_dag', 'dependent_dag']);
+    pm.expect(data.dags.some(d => d.is_paused)).to.eql(false);
+  });
+}
+
+/**
+ * 10.1a · Start clean: remove a favorite left behind (Airflow 3)
+ *
+ * 204: it was a favorite, left by an interrupted run; 409: it was none. Skipped on Airflow 2, which has no
+ * favorites.
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(204, 409);
+}
+
+/**
+ * 10.1b · Mark a favorite (Airflow 3)
+ *
+ * Request 10.3 removes it again. Skipped on Airflow 2.
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(204);
+}
+
+/**
+ * 10.2 · Where it shows up (Airflow 3)
+ *
+ * Skipped on Airflow 2, which has no favorites (and refuses the query parameter).
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  pm.test("this DAG is a favorite", () => pm.expect(pm.response.json().dags.map(d => d.dag_id)).to.include(pm.collectionVariables.get('dagId')));
+}
+
+/**
+ * 10.3 · Remove it again (Airflow 3)
+ *
+ * Skipped on Airflow 2.
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(204);
+}
+
+/**
+ * 11 · The tags in use (Airflow 3)
+ *
+ * Skipped on Airflow 2, which has no such call (the notebook collects the tags from `GET /dags` there).
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  const tags = pm.response.json().tags;
+  pm.test("the webinar DAGs' tags, sorted by name", () => {
+    pm.expect(tags).to.include.members(['api', 'clear-tasks', 'triggered', 'webinar']);
+    pm.expect(tags).to.eql([...tags].sort());
+  });
+}
+
+/**
+ * 12.1 · Start clean: delete the DAG left behind
+ *
+ * 204: deleted (its file must be gone first, or it comes back); 404: nothing to delete.
+ */
+test: {
+  status(204, 404);
+}
+
+/**
+ * 12.2 · See the DAG listed
+ *
+ * 404 unless its file `kit_01_versioned.py` is in the DAGs folder (Postman cannot write it: the notebook does).
+ */
+test: {
+  status(200, 404);
+  if (pm.response.code === 200) {
+    pm.test("the DAG of kit_01_versioned.py", () => pm.expect(pm.response.json().fileloc).to.match(/kit_01_versioned\.py$/));
+  }
+}
+
+/**
+ * 12.3 · Run it once (Airflow 3)
+ *
+ * 404 without the DAG's file (see 12.2). Skipped on Airflow 2, which keeps no DAG versions.
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200, 404);
+  if (pm.response.code === 200) {
+    pm.test("the run asked for", () => pm.expect(pm.response.json().dag_run_id).to.eql('kit_01_run'));
+  }
+}
+
+/**
+ * 12.4 · The file token
+ *
+ * The test keeps the DAG's `file_token` in `versionedFileToken` for request 12.5; without the DAG (404), it keeps
+ * the token of `random_failures.py` (`fileToken`, from request 3) there instead.
+ */
+test: {
+  status(200, 404);
+  const token = pm.response.code === 200 ? pm.response.json().file_token : pm.collectionVariables.get('fileToken');
+  pm.test("a file token to ask for a parse with", () => pm.expect(token).to.be.a('string').and.not.empty);
+  pm.collectionVariables.set('versionedFileToken', token);
+}
+
+/**
+ * 12.5 · Ask for a new parse
+ *
+ * The token is `versionedFileToken` (request 12.4). The notebook signs this one in by hand (its client has no
+ * `put()`): here with the collection's token (`jwt`), replaced by Basic auth on Airflow 2 and by your API token
+ * with `authMode` token; with `authMode` none, without.
+ *
+ * @where file_token = {{versionedFileToken}}
+ * @where af.session.headers.get('Authorization', '') = Bearer {{jwt}}
+ */
+prerequest: {
+  if (pm.collectionVariables.get('authModeUsed') === 'none') pm.request.headers.remove('Authorization');  // auth off
+}
+test: {
+  status(201);
+}
+
+/**
+ * 12.6 · The new task
+ *
+ * 404 without the DAG's file (see 12.2).
+ */
+test: {
+  status(200, 404);
+  if (pm.response.code === 200) {
+    pm.test("the DAG's tasks", () => pm.expect(pm.response.json().tasks.map(t => t.task_id)).to.include('extract'));
+  }
+}
+
+/**
+ * 12.7 · Two versions (Airflow 3)
+ *
+ * 404 without the DAG's file (see 12.2). Skipped on Airflow 2, which keeps no DAG versions.
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200, 404);
+  if (pm.response.code === 200) {
+    pm.test("versions from 1", () => pm.expect(pm.response.json().dag_versions.map(v => v.version_number)).to.include(1));
+  }
+}
+
+/**
+ * 12.8 · The DAG goes stale
+ *
+ * 404 without the DAG (see 12.2). With it: stale once its file is gone from the DAGs folder.
+ */
+test: {
+  status(200, 404);
+  if (pm.response.code === 200) {
+    pm.test("the DAG, stale or not", () => pm.expect(pm.response.json().dag_id).to.eql('kit_01_versioned'));
+  }
+}
+
+/**
+ * 12.9a · Delete the DAG
+ *
+ * 204: deleted (delete its file first, or it comes back); 404: there was none (see 12.2).
+ */
+test: {
+  status(204, 404);
+}
+
+/**
+ * 12.9b · Check: the DAG is gone
+ */
+test: {
+  status(404);
 }

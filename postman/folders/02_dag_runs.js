@@ -137,6 +137,50 @@ test: {
 }
 
 /**
+ * 4d · Wait without polling: delete a leftover run
+ *
+ * Deletes the run `notebook_02_wait` that an interrupted earlier run of this folder may have left: 204,
+ * deleted; 404, there was none.
+ */
+test: {
+  status(204, 404);
+}
+
+/**
+ * 4e · Trigger dependent_dag with a run id of your own
+ *
+ * On Airflow 2 the pre-request script removes `logical_date`.
+ */
+prerequest: {
+  noLogicalDateOn2();
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("queued, with the run id it was given", () => { pm.expect(data.dag_run_id).to.eql('notebook_02_wait'); pm.expect(data.state).to.eql('queued'); });
+}
+
+/**
+ * 4f · Wait for the run: /wait (Airflow 3)
+ *
+ * Postman shows the streamed answer once it has ended: all its lines at once, as text (one JSON document
+ * per line). Skipped on Airflow 2, which has no `/wait`.
+ */
+prerequest: {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only
+}
+test: {
+  status(200);
+  const lines = pm.response.text().split('\n').filter(line => line.trim()).map(line => JSON.parse(line));
+  const last = lines[lines.length - 1];
+  pm.test("a line per check; the last one: the run succeeded", () => {
+    pm.expect(lines.slice(0, -1).every(line => ['queued', 'running'].includes(line.state))).to.eql(true);
+    pm.expect(last.state).to.eql('success');
+  });
+  pm.test("the last line brings report's return value", () => pm.expect(last.results.report.message).to.eql('hello from notebook 02'));
+}
+
+/**
  * 5a · List runs of one DAG
  *
  * `order_by=-id` puts the newest runs first, so that this folder's runs are on the one page the request
@@ -286,6 +330,13 @@ test: {
 
 /**
  * Cleanup 5 · Delete the run api_dag started
+ */
+test: {
+  status(204);
+}
+
+/**
+ * Cleanup 5b · Delete the run of /wait
  */
 test: {
   status(204);

@@ -3,8 +3,25 @@
 
 /**
  * Everything is named `kit_04_...`; the folder deletes leftovers of an interrupted run first and everything
- * it created at the end. Change the names in the paths and bodies to create your own.
+ * it created at the end (the default connections of 2.8 right after creating them). Change the names in the
+ * paths and bodies to create your own. Bulk changes, connection tests on a worker and the default connections
+ * are Airflow 3 only: those requests skip themselves on Airflow 2. `GET .../enqueue-test` sends the token of
+ * the test 2.7a queued (`connTest04Token`) in its header, and `Authorization: Bearer {{jwt}}`, as the notebook
+ * sends it with `requests` and the client's token (with auth off the header is removed).
+ *
+ * @where af.session.headers.get('Authorization', '') = Bearer {{jwt}}
+ * @where queued['token'] = {{connTest04Token}}
  */
+
+/** Skipped on Airflow 2, whose /api/v1 has no such call. */
+function airflow3Only() {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: no such call on Airflow 2
+}
+
+/** A request with its own Authorization header (as the notebook sends it): none with auth off. */
+function ownAuthorization() {
+  if (pm.collectionVariables.get('authModeUsed') === 'none') pm.request.headers.remove('Authorization');  // auth off: no token
+}
 
 /**
  * 0 · Start clean: delete the variable
@@ -21,7 +38,21 @@ test: {
 }
 
 /**
+ * 0 · Start clean: delete the connection kit_04_files
+ */
+test: {
+  status(204, 404);
+}
+
+/**
  * 0 · Start clean: delete the pool
+ */
+test: {
+  status(204, 404);
+}
+
+/**
+ * 0 · Start clean: delete the pool kit_04_pool_small
  */
 test: {
   status(204, 404);
@@ -72,6 +103,29 @@ test: {
   status(200);
   const mine = pm.response.json().variables.filter(x => x.key === 'kit_04_greeting');
   pm.test("lists kit_04_greeting", () => pm.expect(mine.length).to.eql(1));
+}
+
+/**
+ * 1.5a · Many changes in one request (Airflow 3)
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("the create failed as a whole (409), the update and the delete went through", () => {
+    pm.expect([data.create.success, data.create.errors.map(e => e.status_code)]).to.eql([[], [409]]);
+    pm.expect(data.update).to.eql({success: ['kit_04_greeting'], errors: []});
+    pm.expect(data.delete).to.eql({success: [], errors: []});
+  });
+}
+
+/**
+ * 1.5b · Check: kit_04_color was not created
+ */
+test: {
+  status(404);
 }
 
 /**
@@ -126,6 +180,189 @@ test: {
 }
 
 /**
+ * 2.5a · Many changes in one request (Airflow 3)
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("kit_04_files created, kit_04_http skipped then updated, the delete failed (404)", () => {
+    pm.expect(data.create).to.eql({success: ['kit_04_files'], errors: []});
+    pm.expect(data.update).to.eql({success: ['kit_04_http'], errors: []});
+    pm.expect([data.delete.success, data.delete.errors.map(e => e.status_code)]).to.eql([[], [404]]);
+  });
+}
+
+/**
+ * 2.5b · What the actions did to kit_04_http
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("the host it had, the new port", () => pm.expect([data.host, data.port]).to.eql(['api2.example.com', 8443]));
+}
+
+/**
+ * 2.6a · Test a connection: kit_04_files, as stored
+ *
+ * On Airflow 2 (`/api/v1/connections/test`) the kit's stack answers 403: testing is disabled there.
+ */
+test: {
+  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2.11: testing is disabled on the kit's stack
+    status(403);
+  } else {
+    status(200);
+    pm.test("succeeds: Path /tmp is existing.", () => pm.expect(pm.response.json()).to.eql({status: true, message: 'Path /tmp is existing.'}));
+  }
+}
+
+/**
+ * 2.6b · Test a connection that is not saved
+ *
+ * On Airflow 2 the kit's stack answers 403: testing is disabled there.
+ */
+test: {
+  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2.11: testing is disabled on the kit's stack
+    status(403);
+  } else {
+    status(200);
+    pm.test("fails: Path /kit_04/nowhere does not exist.", () => pm.expect(pm.response.json()).to.eql({status: false, message: 'Path /kit_04/nowhere does not exist.'}));
+  }
+}
+
+/**
+ * 2.6c · Test a stored connection against another host
+ *
+ * Airflow 3.3 refuses (400): the body brings no credentials of its own. On Airflow 2 the kit's stack answers
+ * 403: testing is disabled there.
+ */
+test: {
+  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2.11: testing is disabled on the kit's stack
+    status(403);
+  } else {
+    status(400);
+    pm.test("the host differs from the stored one", () => pm.expect(pm.response.json().detail).to.include('differs from the stored connection'));
+  }
+}
+
+/**
+ * 2.7a · Test it on a worker (Airflow 3.3)
+ *
+ * The test keeps the token in `connTest04Token`, which request 2.7b sends.
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(202);
+  const data = pm.response.json();
+  pm.test("queued: pending, with a token", () => {
+    pm.expect([data.connection_id, data.state]).to.eql(['kit_04_files', 'pending']);
+    pm.expect(data.token).to.be.a('string');
+  });
+  pm.collectionVariables.set('connTest04Token', data.token);
+}
+
+/**
+ * 2.7b · The result of the test on a worker
+ *
+ * The pre-request script asks (at most two minutes, every half second) until the worker is done, as the notebook
+ * does; this request then shows the result.
+ */
+prerequest: {
+  airflow3Only();
+  ownAuthorization();
+  const testUrl = pm.request.url.toString();
+  const testDeadline = Date.now() + 120 * 1000;
+  const testHeaders = {'Airflow-Connection-Test-Token': pm.collectionVariables.get('connTest04Token')};
+  const testAuth = pm.request.headers.get('Authorization');
+  if (testAuth && pm.collectionVariables.get('authModeUsed') !== 'none') testHeaders.Authorization = pm.variables.replaceIn(testAuth);
+  function waitForTest() {
+    if (pm.collectionVariables.get('major') === '2') return;  // skipped on Airflow 2: nothing to wait for
+    pm.sendRequest({url: pm.variables.replaceIn(testUrl), header: testHeaders}, (err, res) => {
+      const state = !err && res.code === 200 ? res.json().state : String(err || res.code);
+      if (['success', 'failed'].includes(state)) return;
+      if (Date.now() > testDeadline) return console.error('the connection test is still ' + state);
+      setTimeout(waitForTest, 500);
+    });
+  }
+  waitForTest();
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("the worker found the path", () => pm.expect([data.connection_id, data.state, data.result_message]).to.eql(
+    ['kit_04_files', 'success', 'Path /tmp is existing.']));
+}
+
+/**
+ * 2.8a · Airflow's default connections: the connections before
+ *
+ * The test keeps their ids in `connections04Before`.
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  pm.collectionVariables.set('connections04Before', JSON.stringify(pm.response.json().connections.map(c => c.connection_id)));
+}
+
+/**
+ * 2.8b · Create the default connections (Airflow 3)
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(204);
+}
+
+/**
+ * 2.8c · The connections after
+ *
+ * The test keeps the ids of those the call created in `defaults04Made`, which request 2.8d deletes.
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  const before = JSON.parse(pm.collectionVariables.get('connections04Before') || '[]');
+  const ids = pm.response.json().connections.map(c => c.connection_id);
+  pm.test("sqlite_default is there", () => pm.expect(ids).to.include('sqlite_default'));
+  pm.collectionVariables.set('defaults04Made', JSON.stringify(ids.filter(id => !before.includes(id)).sort()));
+}
+
+/**
+ * 2.8d · Delete what the call created, in one bulk request
+ *
+ * The pre-request script puts the ids request 2.8c found (`defaults04Made`) in the body.
+ *
+ * @where made = []
+ */
+prerequest: {
+  airflow3Only();
+  const made = JSON.parse(pm.collectionVariables.get('defaults04Made') || '[]');
+  const body = JSON.parse(pm.request.body.raw);
+  body.actions[0].entities = made;
+  pm.request.body.update(JSON.stringify(body, null, 2));
+}
+test: {
+  status(200);
+  const made = JSON.parse(pm.collectionVariables.get('defaults04Made') || '[]');
+  pm.test("every connection the call created is deleted", () => {
+    pm.expect(pm.response.json().delete.success.slice().sort()).to.eql(made);
+    pm.expect(pm.response.json().delete.errors).to.eql([]);
+  });
+}
+
+/**
  * 3.1 · Create a pool
  */
 test: {
@@ -164,6 +401,31 @@ test: {
 }
 
 /**
+ * 3.5a · Many changes in one request (Airflow 3)
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("created, updated; nothing to delete, skipped", () => pm.expect([data.create, data.update, data.delete]).to.eql([
+    {success: ['kit_04_pool_small'], errors: []}, {success: ['kit_04_pool'], errors: []}, {success: [], errors: []}]));
+}
+
+/**
+ * 3.5b · The pools after the bulk request
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  const slots = Object.fromEntries(pm.response.json().pools.map(p => [p.name, p.slots]));
+  pm.test("kit_04_pool has 3 slots, kit_04_pool_small 1", () => pm.expect([slots.kit_04_pool, slots.kit_04_pool_small]).to.eql([3, 1]));
+}
+
+/**
  * Cleanup · Delete the variable
  */
 test: {
@@ -185,6 +447,26 @@ test: {
 }
 
 /**
+ * Cleanup · Delete the connection kit_04_files (Airflow 3)
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(204);
+}
+
+/**
+ * Cleanup · Delete the pool kit_04_pool_small (Airflow 3)
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(204);
+}
+
+/**
  * Cleanup · Check: the variable is gone
  */
 test: {
@@ -200,6 +482,20 @@ test: {
 
 /**
  * Cleanup · Check: the pool is gone
+ */
+test: {
+  status(404);
+}
+
+/**
+ * Cleanup · Check: the connection kit_04_files is gone
+ */
+test: {
+  status(404);
+}
+
+/**
+ * Cleanup · Check: the pool kit_04_pool_small is gone
  */
 test: {
   status(404);

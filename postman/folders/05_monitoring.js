@@ -5,12 +5,20 @@
  * The folder triggers three runs with fixed ids (`kit_05_run_1`, `kit_05_run_2`, `kit_05_run_3`), deletes
  * leftovers of an interrupted run first, and deletes the runs at the end. The requests that stand for a loop
  * of the notebook are sent once per run id (the Collection Runner repeats them; with Send, send them three
- * times). The notebook also drops a broken DAG file into `dags/` to show an import error: do the same by
- * hand and send request 3.3 to see it.
+ * times). The notebook also drops two DAG files into `dags/`, a broken one to show an import error and one that
+ * loads with a DAG warning (`kit_05_warned_dag.py`), which it deletes with its DAG again: do the same by hand and
+ * send requests 4.3 to 5.3 to see them; without them, 4.4 answers 404, 5.1 lists no warning, and 5.2 and 5.3a
+ * find no DAG (404). Requests 3 and 3.1 answer 403 where the Airflow does not expose its configuration (the
+ * kit's Airflow 2.11 stack; the kit's Airflow 3 stack does).
  *
  * @where run_id = {{runId05}}
  * @where triggered_at.isoformat() = {{triggeredAt}}
  */
+
+/** Skipped on Airflow 2, which has no such call. */
+function airflow3Only() {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only
+}
 
 /**
  * 0 · Start clean: delete leftover runs
@@ -43,6 +51,20 @@ test: {
 }
 
 /**
+ * 1.1 · The jobs behind it (Airflow 3)
+ *
+ * Skipped on Airflow 2, which has no `/jobs` (its `/health` shows the scheduler's heartbeat).
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  const types = pm.response.json().jobs.map(j => j.job_type);
+  pm.test("a live scheduler, triggerer and DAG processor", () => pm.expect(types).to.include.members(['SchedulerJob', 'TriggererJob', 'DagProcessorJob']));
+}
+
+/**
  * 2 · Providers
  */
 test: {
@@ -54,7 +76,48 @@ test: {
 }
 
 /**
- * 3.1 · Where is the DAGs folder?
+ * 2.1 · Plugins that failed to load (Airflow 3)
+ *
+ * Skipped on Airflow 2, which has no such call.
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  pm.test("the kit's plugins all load", () => pm.expect(pm.response.json().import_errors).to.eql([]));
+}
+
+/**
+ * 3 · Configuration
+ *
+ * 403 where the Airflow does not expose its configuration (`[api] expose_config`, on Airflow 2 `[webserver]
+ * expose_config`: off by default; the kit's Airflow 3 stack turns it on, its Airflow 2.11 stack does not).
+ */
+test: {
+  status(200, 403);
+  if (pm.response.code === 200) {
+    const options = pm.response.json().sections.flatMap(s => s.options.map(o => [s.name + '.' + o.key, o.value]));
+    const masked = options.filter(([, value]) => value === '< hidden >').map(([name]) => name);
+    pm.test("sensitive values masked", () => pm.expect(masked).to.include.members(['core.fernet_key', 'database.sql_alchemy_conn']));
+  }
+}
+
+/**
+ * 3.1 · One option
+ *
+ * 403 where the configuration is not exposed (see request 3).
+ */
+test: {
+  status(200, 403);
+  if (pm.response.code === 200) {
+    const section = pm.response.json().sections[0];
+    pm.test("core.parallelism", () => pm.expect([section.name, section.options[0].key]).to.eql(['core', 'parallelism']));
+  }
+}
+
+/**
+ * 4.1 · Where is the DAGs folder?
  */
 test: {
   status(200);
@@ -62,19 +125,39 @@ test: {
 }
 
 /**
- * 3.3 · Import errors
+ * 4.3 · Import errors
  *
  * The notebook writes `kit_05_broken_dag.py` (a syntax error) into the DAGs folder and asks until it is
  * listed; copy any DAG file with a syntax error into `dags/` and send this again after a few seconds to see
- * yours.
+ * yours. The test keeps the id of the first import error listed in `importErrorId` (`0`, which no error has,
+ * when there is none) for request 4.4.
  */
 test: {
   status(200);
-  pm.test("a list of import errors", () => pm.expect(pm.response.json().import_errors).to.be.an('array'));
+  const errors = pm.response.json().import_errors;
+  pm.test("a list of import errors", () => pm.expect(errors).to.be.an('array'));
+  pm.collectionVariables.set('importErrorId', String(errors.length ? errors[0].import_error_id : 0));
 }
 
 /**
- * 3.4 · Import errors, after removing the file
+ * 4.4 · One import error, by its id
+ *
+ * The id is `importErrorId` (request 4.3); 404 when request 4.3 listed no import error.
+ *
+ * @where mine['import_error_id'].iloc[0] = {{importErrorId}}
+ */
+test: {
+  status(200, 404);
+  if (pm.response.code === 200) {
+    pm.test("the error asked for, with its stack trace", () => {
+      pm.expect(String(pm.response.json().import_error_id)).to.eql(pm.collectionVariables.get('importErrorId'));
+      pm.expect(pm.response.json().stack_trace).to.be.a('string');
+    });
+  }
+}
+
+/**
+ * 4.5 · Import errors, after removing the file
  */
 test: {
   status(200);
@@ -83,9 +166,49 @@ test: {
 }
 
 /**
- * 4 · DAG stats, before
+ * 5.1 · DAG warnings
  *
- * The test keeps the counts (`statsBefore`) to compare after this folder's runs (request 6).
+ * The warnings of `kit_05_warned_dag`: none unless its file, as the notebook writes it, is in `dags/`.
+ */
+test: {
+  status(200);
+  const warnings = pm.response.json().dag_warnings;
+  pm.test("only warnings of kit_05_warned_dag", () => pm.expect(warnings.every(w => w.dag_id === 'kit_05_warned_dag')).to.eql(true));
+}
+
+/**
+ * 5.2 · The DAG goes stale
+ *
+ * 404 unless `kit_05_warned_dag.py` was in `dags/` (see 5.1); stale once the file is gone again.
+ */
+test: {
+  status(200, 404);
+  if (pm.response.code === 200) {
+    pm.test("the DAG of kit_05_warned_dag.py", () => pm.expect(pm.response.json().dag_id).to.eql('kit_05_warned_dag'));
+  }
+}
+
+/**
+ * 5.3a · Delete the DAG
+ *
+ * 204: deleted (delete its file first, or it comes back); 404: there was none (see 5.1).
+ */
+test: {
+  status(204, 404);
+}
+
+/**
+ * 5.3b · Check: no warning of it is left
+ */
+test: {
+  status(200);
+  pm.test("no warning of kit_05_warned_dag", () => pm.expect(pm.response.json().dag_warnings).to.eql([]));
+}
+
+/**
+ * 6 · DAG stats, before
+ *
+ * The test keeps the counts (`statsBefore`) to compare after this folder's runs (request 8).
  */
 test: {
   status(200);
@@ -96,7 +219,7 @@ test: {
 }
 
 /**
- * 5 · Trigger three runs
+ * 7 · Trigger three runs
  *
  * Sent once for each run id (`runId05`). The pre-request script also notes the time of the first trigger
  * (`triggeredAt`), to find the event log entries later, and removes `logical_date` on Airflow 2.
@@ -118,7 +241,7 @@ test: {
 }
 
 /**
- * 6 · DAG stats, after
+ * 8 · DAG stats, after
  *
  * The pre-request script waits for the three runs first.
  */
@@ -137,7 +260,7 @@ test: {
 }
 
 /**
- * 7 · A Gantt chart of a run: its task instances
+ * 9 · A Gantt chart of a run: its task instances
  */
 test: {
   status(200);
@@ -149,7 +272,7 @@ test: {
 }
 
 /**
- * 8 · Run durations
+ * 10 · Run durations
  *
  * `order_by=-id` puts the newest runs first, so that this folder's runs are on the one page the request
  * reads.
@@ -166,10 +289,11 @@ test: {
 }
 
 /**
- * 9 · The event log
+ * 11 · The event log
  *
- * `after` is `{{triggeredAt}}`, the time request 5 noted. On Airflow 2 the trigger's event is
- * `api.post_dag_run`, with no run id.
+ * `after` is `{{triggeredAt}}`, the time request 7 noted. On Airflow 2 the trigger's event is
+ * `api.post_dag_run`, with no run id. The test keeps the id of the first run's trigger in `eventLogId`, for
+ * request 11.1.
  */
 test: {
   status(200);
@@ -182,6 +306,25 @@ test: {
     pm.expect(triggers.length).to.eql(3);
     if (['jwt', 'basic'].includes(pm.collectionVariables.get('authModeUsed')))  // signed in as username
       pm.expect(triggers.every(e => e.owner === pm.variables.get('username'))).to.eql(true);
+  });
+  const first = triggers.find(e => e.run_id === 'kit_05_run_1') || [...triggers].sort((a, b) => a.event_log_id - b.event_log_id)[0];
+  if (first) pm.collectionVariables.set('eventLogId', String(first.event_log_id));
+}
+
+/**
+ * 11.1 · One entry, by its id
+ *
+ * The id is `eventLogId` (request 11): the trigger of the first run.
+ *
+ * @where event_log_id = {{eventLogId}}
+ */
+test: {
+  status(200);
+  const entry = pm.response.json();
+  pm.test("the trigger asked for, with what it sent", () => {
+    pm.expect(String(entry.event_log_id)).to.eql(pm.collectionVariables.get('eventLogId'));
+    pm.expect(['trigger_dag_run', 'api.post_dag_run']).to.include(entry.event);
+    pm.expect(JSON.parse(entry.extra).dag_run_id).to.match(/^kit_05_run_/);
   });
 }
 

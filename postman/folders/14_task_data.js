@@ -1,0 +1,342 @@
+// The Postman side of notebooks/14_task_data.ipynb: one section per API call of the notebook, in order.
+// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+
+/**
+ * Airflow 3 only (3.3 or later): Airflow 2.11 cannot write XComs and has no task state store, so on Airflow 2
+ * every request of this folder skips itself. The run id is fixed (`kit_14_run`), so the folder ends and deletes a
+ * leftover first and its run at the end. The `PUT` requests carry the header `Authorization: Bearer {{jwt}}`, as
+ * the notebook sends them with `requests` and the client's token: `jwt` is the token the collection signed in with
+ * (with `authMode` token the collection puts your API token there; with auth off the header is removed).
+ *
+ * @where af.session.headers.get('Authorization', '') = Bearer {{jwt}}
+ */
+
+/** Skipped on Airflow 2, which cannot write XComs and has no task state store. */
+function airflow3Only() {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: no XCom writes, no task state store on Airflow 2
+}
+
+/** A request with its own Authorization header (a PUT, as the notebook sends it): none with auth off. */
+function ownAuthorization() {
+  if (pm.collectionVariables.get('authModeUsed') === 'none') pm.request.headers.remove('Authorization');  // auth off: no token
+}
+
+/**
+ * 0a · Start clean: end a leftover run
+ *
+ * A run that has not finished cannot be deleted: a leftover of an interrupted earlier run is first marked
+ * failed. 200: ended; 404: nothing to end.
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200, 404);
+}
+
+/**
+ * 0b · Start clean: delete a leftover run
+ *
+ * 204: deleted; 404: nothing to delete.
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(204, 404);
+}
+
+/**
+ * 1a · A run to write to
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("queued, with the id and conf asked for", () => {
+    pm.expect([data.dag_run_id, data.state]).to.eql(['kit_14_run', 'queued']);
+    pm.expect(data.conf).to.eql({message: 'hello from notebook 14', requested_by: '14_task_data'});
+  });
+}
+
+/**
+ * 1b · What the task wrote: its XComs
+ *
+ * The pre-request script waits until the run has finished, as the notebook's af.wait_for_run() does.
+ */
+prerequest: {
+  airflow3Only();
+  if (pm.collectionVariables.get('major') !== '2') {
+    waitForRuns(120, runUrl('dependent_dag', 'kit_14_run'));
+  }
+}
+test: {
+  status(200);
+  const keys = pm.response.json().xcom_entries.map(x => x.key).sort();
+  pm.test("the return value and each of its keys", () => pm.expect(keys).to.eql(['message', 'requested_by', 'return_value', 'run_type']));
+}
+
+/**
+ * 2.1 · Add an XCom
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(201);
+  const data = pm.response.json();
+  pm.test("created, with its value", () => {
+    pm.expect([data.task_id, data.key, data.map_index]).to.eql(['report', 'kit_14_review', -1]);
+    pm.expect(data.value).to.eql({checked_by: 'notebook 14', rows: 128});
+  });
+}
+
+/**
+ * 2.2 · A key that exists
+ *
+ * `return_value` is the task's own: POST only adds, so 409.
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(409);
+  pm.test("already exists", () => pm.expect(pm.response.json().detail).to.include('already exists'));
+}
+
+/**
+ * 2.3 · Change it
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  pm.test("the new value, whole", () => pm.expect(pm.response.json().value).to.eql({checked_by: 'notebook 14', rows: 130}));
+}
+
+/**
+ * 2.4 · Read it back
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  pm.test("the changed value", () => pm.expect(pm.response.json().value).to.eql({checked_by: 'notebook 14', rows: 130}));
+}
+
+/**
+ * 2.5a · Delete it
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(204);
+}
+
+/**
+ * 2.5b · Check: the XCom is gone
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(404);
+}
+
+/**
+ * 3.1a · Set a key: job_id, never expires
+ *
+ * The notebook signs this one in by hand (its client has no `put()`): here too, with the collection's token.
+ */
+prerequest: {
+  airflow3Only();
+  ownAuthorization();
+}
+test: {
+  status(204);
+}
+
+/**
+ * 3.1b · Set a key: watermark, the default expiry
+ *
+ * The notebook signs this one in by hand (its client has no `put()`): here too, with the collection's token.
+ */
+prerequest: {
+  airflow3Only();
+  ownAuthorization();
+}
+test: {
+  status(204);
+}
+
+/**
+ * 3.2 · Read one key
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  const data = pm.response.json();
+  pm.test("the value; never expires", () => {
+    pm.expect(data.value).to.eql({job_id: 'job-kit14', cluster: 'spark-eu'});
+    pm.expect(data.expires_at).to.eql(null);
+  });
+}
+
+/**
+ * 3.3a · Change a value
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+}
+
+/**
+ * 3.3b · PATCH never creates a key
+ *
+ * `cursor` is not there: 404 (PUT would create it).
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(404);
+  pm.test("not found", () => pm.expect(pm.response.json().detail).to.include("'cursor' not found"));
+}
+
+/**
+ * 3.4 · List the keys
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  const entries = pm.response.json().task_state_store;
+  pm.test("job_id never expires; watermark has its new value and the default expiry", () => {
+    pm.expect(entries.map(e => e.key)).to.eql(['job_id', 'watermark']);
+    pm.expect(entries[1].value).to.eql('2024-05-15');
+    pm.expect([entries[0].expires_at === null, entries[1].expires_at === null]).to.eql([true, false]);
+  });
+}
+
+/**
+ * 4a · A new try: the XCom of 2.1 once more
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(201);
+}
+
+/**
+ * 4b · A new try: clear the task
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  pm.test("report is cleared", () => pm.expect(pm.response.json().task_instances.map(t => t.task_id)).to.eql(['report']));
+}
+
+/**
+ * 4c · The task instance after its new try
+ *
+ * The pre-request script waits until the run has finished again.
+ */
+prerequest: {
+  airflow3Only();
+  if (pm.collectionVariables.get('major') !== '2') {
+    waitForRuns(120, runUrl('dependent_dag', 'kit_14_run'));
+  }
+}
+test: {
+  status(200);
+  pm.test("try 2, succeeded", () => pm.expect([pm.response.json().try_number, pm.response.json().state]).to.eql([2, 'success']));
+}
+
+/**
+ * 4d · Its XComs after the new try
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  const keys = pm.response.json().xcom_entries.map(x => x.key).sort();
+  pm.test("the task's own XComs again; kit_14_review is gone", () => pm.expect(keys).to.eql(['message', 'requested_by', 'return_value', 'run_type']));
+}
+
+/**
+ * 4e · Its state after the new try
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  const entries = pm.response.json().task_state_store;
+  pm.test("both keys kept, with their values", () => pm.expect(entries.map(e => [e.key, e.value])).to.eql([
+    ['job_id', {job_id: 'job-kit14', cluster: 'spark-eu'}], ['watermark', '2024-05-15']]));
+}
+
+/**
+ * 5a · Delete one key
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(204);
+}
+
+/**
+ * 5b · Delete every key of the task instance
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(204);
+}
+
+/**
+ * 5c · Check: no key left
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(200);
+  pm.test("empty", () => pm.expect(pm.response.json()).to.eql({task_state_store: [], total_entries: 0}));
+}
+
+/**
+ * Cleanup 1 · Delete the run
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(204);
+}
+
+/**
+ * Cleanup 2 · Check: the run is gone
+ */
+prerequest: {
+  airflow3Only();
+}
+test: {
+  status(404);
+}

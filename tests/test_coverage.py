@@ -1,0 +1,83 @@
+"""How much of Airflow 3's REST API the kit teaches, computed from the live server's own /openapi.json:
+every operation (method + path template) is either called by a notebook — and so requested by the
+Postman collection, which is built from the notebooks — or listed in docs/api-exclusions.yml with a
+reason a learner would accept. The figure is printed, and the README shows the same."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+import yaml
+
+from apikit.stack import REPO
+from helpers import load_collection
+
+pytestmark = pytest.mark.airflow3  # the figure is Airflow 3's; Airflow 2.11 is taught beside it
+EXCLUSIONS = REPO / "docs" / "api-exclusions.yml"
+MINIMUM = 69  # never fewer than this: what the kit taught when the test was written
+FIGURE = re.compile(r"(\d+) of the (\d+) operations")
+
+
+def spec_operations(url: str) -> dict[str, str]:
+    """Every operation of the server's REST API (its /openapi.json): "METHOD /path/{param}" -> tag.
+    (The auth manager's own token endpoints, /auth/..., have a document of their own: not counted.)"""
+    spec = requests.get(url + "/openapi.json", timeout=30).json()
+    return {f"{method.upper()} {path}": (operation.get("tags") or ["?"])[0]
+            for path, item in spec["paths"].items() for method, operation in item.items()
+            if method in ("get", "post", "put", "patch", "delete")}
+
+
+def template_pattern(operation: str) -> re.Pattern:
+    method, path = operation.split(" ", 1)
+    return re.compile(f"^{method} " + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$")
+
+
+def request_operation(request: dict, operations: list[str]) -> str | None:
+    """The operation a collection request is: the template it matches with the most literal segments."""
+    path = request["url"]["raw"].split("?")[0].replace("{{baseUrl}}", "").replace("{{api}}", "/api/v2")
+    path = re.sub(r"\{\{[^}]*\}\}", "x", path)
+    matches = [op for op in operations if template_pattern(op).match(f"{request['method']} {path}")]
+    return max(matches, key=lambda op: op.count("/") - op.count("{"), default=None)
+
+
+def coverage(url: str) -> tuple[dict[str, str], set[str]]:
+    operations = spec_operations(url)
+    requests_ = [req["request"] for folder in load_collection()["item"] for req in folder["item"]]
+    covered = {request_operation(r, list(operations)) for r in requests_} - {None}
+    return operations, covered
+
+
+def exclusions() -> dict[str, str]:
+    return {entry["operation"]: entry["reason"] for entry in yaml.safe_load(EXCLUSIONS.read_text())["excluded"]}
+
+
+def test_request_operation_picks_the_literal_template():
+    ops = ["GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}", "POST /api/v2/dags/{dag_id}/dagRuns/list",
+           "POST /api/v2/dags/{dag_id}/dagRuns"]
+    request = {"method": "POST", "url": {"raw": "{{baseUrl}}{{api}}/dags/{{dagId}}/dagRuns/list?x=1"}}
+    assert request_operation(request, ops) == "POST /api/v2/dags/{dag_id}/dagRuns/list"
+    request = {"method": "GET", "url": {"raw": "{{baseUrl}}{{api}}/dags/d/dagRuns/{{runId}}"}}
+    assert request_operation(request, ops) == "GET /api/v2/dags/{dag_id}/dagRuns/{dag_run_id}"
+
+
+def test_every_operation_is_taught_or_excluded_with_a_reason(stack):
+    operations, covered = coverage(stack.url)
+    excluded = exclusions()
+    print(f"\nThe notebooks and the Postman collection cover {len(covered)} of the {len(operations)} "
+          f"operations of Airflow {stack.version}'s REST API; {len(excluded)} are excluded.")
+    missing = sorted(set(operations) - covered - set(excluded))
+    assert missing == [], "neither taught nor excluded (add a lesson, or a reason to docs/api-exclusions.yml):\n  " + \
+        "\n  ".join(missing)
+    stale = sorted(set(excluded) - (set(operations) - covered))
+    assert stale == [], f"excluded but taught, or not in the API any more: {stale}"
+    assert all(len(reason) > 20 for reason in excluded.values()), "every exclusion needs a real reason"
+    assert len(covered) >= MINIMUM
+
+
+def test_the_readme_shows_the_figure(stack):
+    operations, covered = coverage(stack.url)
+    shown = FIGURE.search((REPO / "README.md").read_text())
+    assert shown, "the README does not say how many operations the kit teaches"
+    assert (int(shown[1]), int(shown[2])) == (len(covered), len(operations)), \
+        f"the README says {shown[0]}; it is {len(covered)} of the {len(operations)} operations"

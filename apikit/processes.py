@@ -132,3 +132,11 @@ def group_of(pid: int) -> int | None:
         return os.getpgid(pid)
     except OSError:
         return None
+
+
+def describe(p: psutil.Process) -> str:
+    """A process as a person can find it in `ps`: pid, state and the start of its command line."""
+    try:
+        return f"pid {p.pid} ({p.status()}: {' '.join(p.cmdline())[:80]})"
+    except psutil.Error:
+        return f"pid {p.pid}"

@@ -321,6 +321,7 @@ class Stack:
         marker.unlink(missing_ok=True)
         database, template = self.home / "airflow.db", self.template()
         if template and template.exists() and not database.exists():
+            remove_database(database)  # a journal left beside it would be replayed into the copy
             shutil.copyfile(template, database)
             marker.write_text(json.dumps(self.schema()))
             return
@@ -341,7 +342,8 @@ class Stack:
         if template and fresh:
             template.parent.mkdir(parents=True, exist_ok=True)
             partial = template.with_name(f".{template.name}.{os.getpid()}")
-            shutil.copyfile(database, partial)
+            with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(partial)) as copy:
+                source.backup(copy)  # with what is still in its write-ahead log (a file copy is not)
             os.replace(partial, template)  # whole or not at all, for a stack starting beside this one
 
     def template(self) -> Path | None:
@@ -373,22 +375,28 @@ class Stack:
             if warm_up is None and self.major == "3" and self.server_version():
                 warm_up = threading.Thread(target=self.warm_up_execution_api, daemon=True)
                 warm_up.start()
+            self.fail_if_a_component_exited()
             if self.healthy():
+                # Healthy answers alone do not prove they come from this start: check again that
+                # every component, the api-server holding the port among them, still runs.
+                self.fail_if_a_component_exited()
                 if warm_up is not None:
                     warm_up.join(max(1.0, timeout - (time.monotonic() - began)))
                 print(f"Airflow {self.version} is healthy at {self.url} "
                       f"after {time.monotonic() - began:.0f} s.")
                 return
-            for name, proc in self.launched.items():
-                if proc.poll() is not None:
-                    self.stop(quiet=True)
-                    log = self.logs / f"{name}.log"
-                    raise StackError(f"Airflow's {name} exited during start-up (exit code "
-                                     f"{proc.returncode}). The end of its log ({log}):\n{tail(log)}")
             time.sleep(0.25)
         self.stop(quiet=True)
         raise StackError(f"Airflow was not healthy after {timeout:.0f} s (AIRFLOW_START_TIMEOUT); "
                          f"logs are in {self.logs}.")
+
+    def fail_if_a_component_exited(self) -> None:
+        for name, proc in self.launched.items():
+            if proc.poll() is not None:
+                self.stop(quiet=True)
+                log = self.logs / f"{name}.log"
+                raise StackError(f"Airflow's {name} exited during start-up (exit code "
+                                 f"{proc.returncode}). The end of its log ({log}):\n{tail(log)}")
 
     def warm_up_execution_api(self) -> None:
         """The api-server builds the task execution API's versioned routes (Cadwyn) on the first request
@@ -406,8 +414,8 @@ class Stack:
         listed again) and no logs; the secret keys and the installation stay, and so do the files in the
         checkout (dags/, include/)."""
         self.stop(quiet=True)
-        for path in (self.home / "airflow.db", self.home / "migrated.json"):
-            path.unlink(missing_ok=True)
+        remove_database(self.home / "airflow.db")
+        (self.home / "migrated.json").unlink(missing_ok=True)
         shutil.rmtree(self.logs, ignore_errors=True)
         self.start()
 
@@ -418,15 +426,31 @@ class Stack:
             if not quiet:
                 print(f"Airflow {self.major} is not running.")
             return
-        count = processes.stop(state["mark"], list(state["components"].values()), grace)
+        records = list(state["components"].values())
+        count = processes.stop(state["mark"], records, grace)
         for proc in self.launched.values():  # reap our own children, if this object started them
             proc.poll()
+        left = processes.ours(state["mark"], records)
+        if left:  # the record stays: a later `make down` finds them again
+            raise StackError(
+                f"{len(left)} of Airflow {self.major}'s processes did not stop, even after SIGKILL: "
+                + "; ".join(processes.describe(p) for p in left[:5])
+                + ".\nNothing else was changed. Run `make down` again; if they stay, they are stuck "
+                "in the kernel (state D: a hung disk or network file system).")
         self.statefile.unlink(missing_ok=True)
         deadline = time.monotonic() + 5  # a process that was killed may take a moment to let go of it
         while not self.port_free() and time.monotonic() < deadline:
             time.sleep(0.1)
         if not quiet:
             print(f"Stopped Airflow {self.major} ({count} processes).")
+
+
+def remove_database(database: Path) -> None:
+    """An SQLite database with its journals. Airflow 3 runs SQLite in write-ahead-log mode: a stack
+    that was killed leaves `airflow.db-wal` beside the database, and SQLite would replay those pages
+    into whatever database is put at that path next (a reset would bring the old variables back)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
 
 
 def macos_fork_safety(env: dict) -> dict:
@@ -453,8 +477,7 @@ def port_holder(port: int) -> str | None:
     try:
         for conn in psutil.net_connections(kind="tcp"):
             if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN and conn.pid:
-                proc = psutil.Process(conn.pid)
-                return f"pid {conn.pid} ({' '.join(proc.cmdline())[:80]})"
+                return processes.describe(psutil.Process(conn.pid))
     except (psutil.Error, OSError):  # no permission to look (macOS): the message stays general
         return None
     return None

@@ -33,7 +33,9 @@ for major in $versions; do
   lax=""
   [ "$major" = 2 ] && lax="--nbval-lax"
   # shellcheck disable=SC2086  # $lax: one option or none
-  (KIT_AIRFLOW=$major exec .venv/bin/python -m pytest --durations=10 $lax "$@") >"$log" 2>&1 &
+  rm -f "$home/airflow$major.xml"  # the JUnit report bench/suite.py reads at the end
+  (KIT_AIRFLOW=$major exec .venv/bin/python -m pytest --durations=10 $lax \
+    --junitxml="$home/airflow$major.xml" -o junit_family=xunit1 "$@") >"$log" 2>&1 &
   pids="$pids $!"
   eval "pid_$major=$! version_$major=$version"
   if [ -z "$first" ]; then
@@ -68,6 +70,8 @@ for major in $versions; do
   if [ "$code" = 0 ]; then passed="$passed, Airflow $version"; else failed="$failed, Airflow $version"; fi
 done
 
+echo
+.venv/bin/python bench/suite.py --home "$home" --rows 10
 echo
 echo "make test: $(( ($(date +%s) - started) / 60 )) min $(( ($(date +%s) - started) % 60 )) s in all$timing"
 if [ -n "$failed" ]; then

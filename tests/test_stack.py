@@ -2,11 +2,14 @@
 signals only its own processes, names a component that dies, and recovers from a crash."""
 import json
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
+from contextlib import closing
 
 import psutil
 import pytest
@@ -241,6 +244,49 @@ def test_a_new_home_copies_the_template_database(stack, tmp_path):
     new.migrate(new.env())
     assert not (new.logs / "setup.log").exists(), "db migrate ran although a template was there"
     assert new.schema() == stack.schema()
+
+
+
+def test_reset_brings_back_nothing_from_a_killed_stacks_journal(tmp_path, monkeypatch):
+    """Airflow 3 runs SQLite with a write-ahead log: a stack killed under load leaves `airflow.db-wal`
+    holding its last writes. `make reset` must not let SQLite replay them into the fresh database."""
+    stack = Stack("3", home=tmp_path / "home", port=free_port(), templates=tmp_path / "templates")
+    stack.templates.mkdir()
+    stack.home.mkdir()
+    with closing(sqlite3.connect(stack.template())) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE variable (key TEXT)")
+        db.commit()
+    database = stack.home / "airflow.db"
+    shutil.copyfile(stack.template(), database)
+    killed = ("import os, sqlite3, sys; db = sqlite3.connect(sys.argv[1]); "
+              "db.execute(\"INSERT INTO variable VALUES ('theirs')\"); db.commit(); os._exit(9)")
+    subprocess.run([sys.executable, "-c", killed, str(database)], check=False)
+    assert (stack.home / "airflow.db-wal").exists(), "the killed writer left no journal: nothing to test"
+    monkeypatch.setattr(stack, "start", lambda: stack.migrate({}))  # the database part of a start
+    stack.reset()
+    with closing(sqlite3.connect(database)) as db:
+        assert db.execute("SELECT key FROM variable").fetchall() == []
+
+
+def test_a_stop_that_leaves_a_process_says_so_and_keeps_the_record(tmp_path, monkeypatch):
+    """A process that outlives SIGKILL (stuck in the kernel) is named, and the record stays so that
+    `make down` can find it again; the stack does not claim to be stopped."""
+    stack = Stack(home=tmp_path / "home", port=free_port())
+    stack.home.mkdir()
+    mark = processes.new_mark()
+    stuck = processes.spawn(["sleep", "300"], dict(os.environ), tmp_path / "sleep.log", mark)
+    try:
+        stack.statefile.write_text(json.dumps({"mark": mark, "port": stack.port, "airflow": stack.version,
+                                               "components": {"scheduler": processes.record(stuck)}}))
+        monkeypatch.setattr(processes, "stop", lambda *args, **kwargs: 0)  # signals that do not work
+        with pytest.raises(StackError) as err:
+            stack.stop()
+        assert f"pid {stuck.pid}" in str(err.value) and "did not stop" in str(err.value)
+        assert stack.statefile.exists() and stuck.poll() is None
+    finally:
+        stuck.kill()
+        stuck.wait()
 
 
 # --- macOS ------------------------------------------------------------------------------------------

@@ -98,6 +98,28 @@ def test_a_test_stack_that_does_not_start_sends_nothing_to_yours(tmp_path):
     assert took < 180, f"the failing suite took {took:.0f} s: a test waited for a stack that was not there"
 
 
+
+@pytest.mark.once  # one run of the inner suite checks the conftest both versions share
+def test_a_running_test_suite_sends_nothing_to_yours(tmp_path):
+    """The same decoys as your .env would name them, and a test stack that starts: the notebook and the
+    client tests talk to the test stack only (conftest points AIRFLOW_URL and the ports at it)."""
+    servers = decoys()
+    yours = servers[0].server_address[1]
+    try:
+        env = inner_env(tmp_path, KIT_AIRFLOW=MAJOR, AIRFLOW_URL=f"http://127.0.0.1:{yours}",
+                        AIRFLOW_PORT=str(yours), AIRFLOW2_PORT=str(yours),
+                        AIRFLOW2_URL=f"http://127.0.0.1:{yours}")
+        done = subprocess.run([sys.executable, "-m", "pytest", "tests/test_client.py", "notebooks/00_connect.ipynb"],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    output = done.stdout + done.stderr
+    assert done.returncode == 0 and " passed" in output, output[-3000:]
+    for server in servers:
+        assert server.requests == [], f"requests reached the decoy on {server.server_address}: {server.requests}"
+
 def kit_test_processes(test_home: Path) -> list[str]:
     """Every live process of an inner suite: its pytests, stacks, kernels (by KIT_TEST_HOME)."""
     found = []

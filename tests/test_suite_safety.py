@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 from apikit.stack import REPO
-from conftest import MAJOR, TEMPLATES
+from conftest import TEMPLATES
 
 pytestmark = pytest.mark.live
 
@@ -75,7 +75,7 @@ def test_a_test_stack_that_does_not_start_sends_nothing_to_yours(tmp_path):
     servers = decoys()
     yours = servers[0].server_address[1]
     try:
-        env = inner_env(tmp_path, KIT_AIRFLOW=MAJOR, AIRFLOW_START_TIMEOUT="1",
+        env = inner_env(tmp_path, KIT_AIRFLOW="3", AIRFLOW_START_TIMEOUT="1",
                         # as your .env would set them: they must not reach any test
                         AIRFLOW_URL=f"http://127.0.0.1:{yours}", AIRFLOW_PORT=str(yours),
                         AIRFLOW2_PORT=str(yours), AIRFLOW2_URL=f"http://127.0.0.1:{yours}")
@@ -102,11 +102,12 @@ def test_a_test_stack_that_does_not_start_sends_nothing_to_yours(tmp_path):
 @pytest.mark.once  # one run of the inner suite checks the conftest both versions share
 def test_a_running_test_suite_sends_nothing_to_yours(tmp_path):
     """The same decoys as your .env would name them, and a test stack that starts: the notebook and the
-    client tests talk to the test stack only (conftest points AIRFLOW_URL and the ports at it)."""
+    client tests talk to the test stack only (conftest points AIRFLOW_URL and the ports at it). The inner
+    suite runs Airflow 3, whose outputs the committed notebooks hold, whichever pass this runs in."""
     servers = decoys()
     yours = servers[0].server_address[1]
     try:
-        env = inner_env(tmp_path, KIT_AIRFLOW=MAJOR, AIRFLOW_URL=f"http://127.0.0.1:{yours}",
+        env = inner_env(tmp_path, KIT_AIRFLOW="3", AIRFLOW_URL=f"http://127.0.0.1:{yours}",
                         AIRFLOW_PORT=str(yours), AIRFLOW2_PORT=str(yours),
                         AIRFLOW2_URL=f"http://127.0.0.1:{yours}")
         done = subprocess.run([sys.executable, "-m", "pytest", "tests/test_client.py", "notebooks/00_connect.ipynb"],

@@ -5,10 +5,8 @@ and on Ctrl-C or SIGTERM: with them every process the session started (kernels, 
 
 KIT_AIRFLOW picks the version (3, the default, or 2); `make test` runs the suite once for each.
 Tests that only apply to one version carry the marker `airflow3` or `airflow2` and are left out of the
-other version's run. Tests that pick their versions themselves carry `once`: they run in one of the runs
-only, KIT_TEST_ONCE's (scripts/test.sh gives them to the run with less to do).
-notebooks/08_migration.ipynb needs both versions at once: it runs in the Airflow 3 run, with an
-Airflow 2 beside the session's stack (peer_stack) while its cells run."""
+other version's run. notebooks/08_migration.ipynb needs both versions at once: it runs in the Airflow 3
+run, with an Airflow 2 beside the session's stack (peer_stack) while its cells run."""
 from __future__ import annotations
 
 import atexit
@@ -33,7 +31,6 @@ KIT_DAGS = {"api_dag", "dependent_dag", "random_failures"}
 AIRFLOW_3_ONLY = {path.name for path in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")  # said in the intro
                   if "**Airflow 3 only**" in "".join(json.loads(path.read_text())["cells"][0]["source"])}
 MAJOR = os.environ.get("KIT_AIRFLOW", "3")
-ONCE = os.environ.get("KIT_TEST_ONCE", MAJOR)  # the run that runs the tests marked `once`
 OTHER = {"3": "2", "2": "3"}[MAJOR]
 MIGRATION = "08_migration.ipynb"  # talks to an Airflow 2 and an Airflow 3
 # Every process this session starts carries its mark (nested sessions add theirs: a list of words).
@@ -74,8 +71,7 @@ def pytest_collection_modifyitems(config, items):
     other = f"airflow{OTHER}"
 
     def left_out(item) -> bool:  # 08 already ran in the Airflow 3 run, against both versions
-        return other in item.keywords or (MAJOR == "2" and MIGRATION in item.nodeid) or \
-            ("once" in item.keywords and MAJOR != ONCE)
+        return other in item.keywords or (MAJOR == "2" and MIGRATION in item.nodeid)
 
     config.hook.pytest_deselected(items=[item for item in items if left_out(item)])
     items[:] = [item for item in items if not left_out(item)]

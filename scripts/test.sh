@@ -12,10 +12,6 @@ cd "$(dirname "$0")/.." || exit 1
 home=${KIT_TEST_HOME:-$PWD/.airflow-test}
 mkdir -p "$home"
 versions=${KIT_TEST_VERSIONS:-3 2}
-# Tests marked `once` pick their Airflow versions themselves and run in one pytest only: Airflow 2.11's
-# when both run (it has less to do without them), so that the two finish closer together.
-case " $versions " in *" 2 "*) once=2 ;; *) once=${versions%% *} ;; esac
-once=${KIT_TEST_ONCE:-$once}
 pids="" watcher=""
 
 stop_all() {
@@ -38,7 +34,7 @@ for major in $versions; do
   [ "$major" = 2 ] && lax="--nbval-lax"
   # shellcheck disable=SC2086  # $lax: one option or none
   rm -f "$home/airflow$major.xml"  # the JUnit report bench/suite.py reads at the end
-  (KIT_AIRFLOW=$major KIT_TEST_ONCE=$once exec .venv/bin/python -m pytest --durations=10 $lax \
+  (KIT_AIRFLOW=$major exec .venv/bin/python -m pytest --durations=10 $lax \
     --junitxml="$home/airflow$major.xml" -o junit_family=xunit1 "$@") >"$log" 2>&1 &
   pids="$pids $!"
   eval "pid_$major=$! version_$major=$version"

@@ -14,7 +14,7 @@ from conftest import TEMPLATES
 
 
 @pytest.mark.live
-@pytest.mark.once  # the benchmark picks its versions itself; one smoke run is enough
+@pytest.mark.airflow3  # the benchmark measures both versions itself; one smoke run is enough
 def test_bench_smoke_run_prints_every_row(tmp_path):
     out = tmp_path / "latest.json"
     done = subprocess.run(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.server
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -30,7 +29,7 @@ def inner_env(tmp_path: Path, **extra: str) -> dict:
     home.mkdir()
     if TEMPLATES.exists():
         (home / "templates").symlink_to(TEMPLATES)
-    ours = ("KIT_AIRFLOW", "KIT_TEST_HOME", "KIT_TEST_VERSIONS", "KIT_TEST_ONCE", "KIT_CHECK_ONLY")
+    ours = ("KIT_AIRFLOW", "KIT_TEST_HOME", "KIT_TEST_VERSIONS", "KIT_CHECK_ONLY")
     env = {k: v for k, v in os.environ.items()  # KIT_TEST_SESSIONS stays
            if not k.startswith(("AIRFLOW", "PYTEST")) and k not in ours}
     env.update(KIT_TEST_HOME=str(home), **extra)
@@ -70,7 +69,7 @@ def decoys() -> list[Recorder]:
     return found
 
 
-@pytest.mark.once  # one run of the inner suite checks the conftest both versions share
+@pytest.mark.airflow3  # one run of the inner suite checks the conftest both versions share
 def test_a_test_stack_that_does_not_start_sends_nothing_to_yours(tmp_path):
     servers = decoys()
     yours = servers[0].server_address[1]
@@ -99,11 +98,11 @@ def test_a_test_stack_that_does_not_start_sends_nothing_to_yours(tmp_path):
 
 
 
-@pytest.mark.once  # one run of the inner suite checks the conftest both versions share
+@pytest.mark.airflow3  # one run of the inner suite checks the conftest both versions share
 def test_a_running_test_suite_sends_nothing_to_yours(tmp_path):
     """The same decoys as your .env would name them, and a test stack that starts: the notebook and the
     client tests talk to the test stack only (conftest points AIRFLOW_URL and the ports at it). The inner
-    suite runs Airflow 3, whose outputs the committed notebooks hold, whichever pass this runs in."""
+    suite runs Airflow 3, whose outputs the committed notebooks hold."""
     servers = decoys()
     yours = servers[0].server_address[1]
     try:
@@ -138,7 +137,7 @@ def checkout_files() -> dict[str, float]:
             for p in (REPO / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
 
 
-@pytest.mark.once  # the inner `make test` runs both versions
+@pytest.mark.airflow3  # the inner `make test` runs both versions
 def test_sigterm_to_make_test_leaves_nothing_behind(tmp_path):
     """`make test` on both versions, interrupted with SIGTERM (a CI time-out) while its stacks run and
     notebook 05 has written its broken DAG file: no process of it is left, and the checkout's dags/ and
@@ -174,25 +173,3 @@ def test_sigterm_to_make_test_leaves_nothing_behind(tmp_path):
             psutil.Process(int(line.split(":")[0])).kill()
     assert checkout_files() == before
 
-
-@pytest.mark.once  # it runs both versions' collection itself
-def test_make_test_runs_the_tests_marked_once_in_one_version_only(tmp_path):
-    """Tests that pick their Airflow versions themselves (marker `once`) run in one of make test's two
-    pytests, Airflow 2.11's, which has less to do; with one version, in that one."""
-    once = {"tests/test_bench.py::test_bench_smoke_run_prints_every_row",
-            "tests/test_workshop.py::test_reset_gives_a_clean_stack",
-            "tests/test_suite_safety.py::test_sigterm_to_make_test_leaves_nothing_behind"}
-
-    def collected(**extra: str) -> dict[str, set[str]]:
-        folder = tmp_path / (extra.get("KIT_TEST_VERSIONS", "3 2").replace(" ", "-"))
-        folder.mkdir()
-        env = inner_env(folder, **extra)
-        subprocess.run(["scripts/test.sh", "--collect-only", "-q", "-m", "once"], cwd=REPO, env=env,
-                       capture_output=True, timeout=120)
-        logs = {major: Path(env["KIT_TEST_HOME"]) / f"airflow{major}.log" for major in ("3", "2")}
-        return {major: set(re.findall(r"^(tests/\S+::\S+)$", log.read_text(), re.M)) if log.exists() else set()
-                for major, log in logs.items()}
-
-    both = collected()
-    assert both["2"] >= once and both["3"] == set(), both
-    assert collected(KIT_TEST_VERSIONS="3")["3"] == both["2"]

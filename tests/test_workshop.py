@@ -90,7 +90,7 @@ def test_doctor_lists_test_tools_apart(tmp_path):
 
 # --- make reset ----------------------------------------------------------------------------------
 @pytest.mark.live
-@pytest.mark.once  # an Airflow 3 stack; the same code resets both versions
+@pytest.mark.airflow3  # the same code resets both versions
 def test_reset_gives_a_clean_stack(tmp_path):
     """A stack used by a group (a variable, a run, a paused DAG), then `make reset`:
     healthy again, with nothing of theirs left. How long it takes is printed (docs/workshop.md)."""

@@ -81,6 +81,18 @@ def test_committed_outputs_come_from_the_default_stacks(path):
     assert ports <= set(DEFAULT_PORT.values()), f"{path.name}: outputs show ports {sorted(ports)}"
 
 
+# A folder of the machine that ran the notebook (a home, a checkout, a temporary folder): meaningless to
+# a reader, and different on theirs (macOS's temporary folder is under /var/folders).
+MACHINE_PATH = re.compile(r"(?<![\w.:/])/(tmp|home|Users|root|work|var/folders|private|opt)/")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_outputs_hold_no_path_of_a_machine(path):
+    found = [f"cell {n}: {m.group(0)}..." for n, text in output_texts(json.loads(path.read_text()))
+             for m in MACHINE_PATH.finditer(text)]
+    assert found == [], f"{path.name}: outputs show paths of the machine that ran it: {found}"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_without_execution_times(path):
     """Per-cell execution times change at every run: without them a diff shows only what changed."""

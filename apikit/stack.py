@@ -320,8 +320,9 @@ class Stack:
             return
         marker.unlink(missing_ok=True)
         database, template = self.home / "airflow.db", self.template()
+        if not database.exists():
+            remove_database(database)  # a journal left beside it would be replayed into the new one
         if template and template.exists() and not database.exists():
-            remove_database(database)  # a journal left beside it would be replayed into the copy
             shutil.copyfile(template, database)
             marker.write_text(json.dumps(self.schema()))
             return
@@ -375,9 +376,8 @@ class Stack:
             if warm_up is None and self.major == "3" and self.server_version():
                 warm_up = threading.Thread(target=self.warm_up_execution_api, daemon=True)
                 warm_up.start()
-            self.fail_if_a_component_exited()
             if self.healthy():
-                # Healthy answers alone do not prove they come from this start: check again that
+                # Healthy answers alone do not prove they come from this start: check that
                 # every component, the api-server holding the port among them, still runs.
                 self.fail_if_a_component_exited()
                 if warm_up is not None:
@@ -385,6 +385,7 @@ class Stack:
                 print(f"Airflow {self.version} is healthy at {self.url} "
                       f"after {time.monotonic() - began:.0f} s.")
                 return
+            self.fail_if_a_component_exited()
             time.sleep(0.25)
         self.stop(quiet=True)
         raise StackError(f"Airflow was not healthy after {timeout:.0f} s (AIRFLOW_START_TIMEOUT); "

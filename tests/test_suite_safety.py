@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from apikit.stack import REPO
-from conftest import TEMPLATES
+from conftest import MAJOR, TEMPLATES
 
 pytestmark = pytest.mark.live
 
@@ -29,9 +29,8 @@ def inner_env(tmp_path: Path, **extra: str) -> dict:
     home.mkdir()
     if TEMPLATES.exists():
         (home / "templates").symlink_to(TEMPLATES)
-    ours = ("KIT_AIRFLOW", "KIT_TEST_HOME", "KIT_TEST_VERSIONS", "KIT_CHECK_ONLY")
-    env = {k: v for k, v in os.environ.items()  # KIT_TEST_SESSIONS stays
-           if not k.startswith(("AIRFLOW", "PYTEST")) and k not in ours}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "PYTEST")) and k not in
+           ("KIT_AIRFLOW", "KIT_TEST_HOME", "KIT_TEST_VERSIONS", "KIT_CHECK_ONLY")}  # KIT_TEST_SESSIONS stays
     env.update(KIT_TEST_HOME=str(home), **extra)
     return env
 
@@ -69,25 +68,31 @@ def decoys() -> list[Recorder]:
     return found
 
 
-@pytest.mark.airflow3  # one run of the inner suite checks the conftest both versions share
-def test_a_test_stack_that_does_not_start_sends_nothing_to_yours(tmp_path):
+def beside_decoys(tmp_path: Path, tests: list[str], **extra: str) -> tuple[subprocess.CompletedProcess, list]:
+    """A suite run inside this one, with the addresses your .env would set (and `make` export) pointing
+    at decoys; returns its result and the decoys, with what they received."""
     servers = decoys()
     yours = servers[0].server_address[1]
     try:
-        env = inner_env(tmp_path, KIT_AIRFLOW="3", AIRFLOW_START_TIMEOUT="1",
-                        # as your .env would set them: they must not reach any test
-                        AIRFLOW_URL=f"http://127.0.0.1:{yours}", AIRFLOW_PORT=str(yours),
-                        AIRFLOW2_PORT=str(yours), AIRFLOW2_URL=f"http://127.0.0.1:{yours}")
-        began = time.monotonic()
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "tests/test_client.py", "tests/test_dags.py",
-             "notebooks/00_connect.ipynb", "notebooks/01_dags.ipynb"],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-        took = time.monotonic() - began
+        env = inner_env(tmp_path, KIT_AIRFLOW=MAJOR, AIRFLOW_URL=f"http://127.0.0.1:{yours}",
+                        AIRFLOW_PORT=str(yours), AIRFLOW2_PORT=str(yours),
+                        AIRFLOW2_URL=f"http://127.0.0.1:{yours}", **extra)
+        done = subprocess.run([sys.executable, "-m", "pytest", *tests], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=600)
     finally:
         for server in servers:
             server.shutdown()
             server.server_close()
+    return done, servers
+
+
+@pytest.mark.airflow3  # one run of the inner suite checks the conftest both versions share
+def test_a_test_stack_that_does_not_start_sends_nothing_to_yours(tmp_path):
+    began = time.monotonic()
+    done, servers = beside_decoys(tmp_path, ["tests/test_client.py", "tests/test_dags.py",
+                                             "notebooks/00_connect.ipynb", "notebooks/01_dags.ipynb"],
+                                  AIRFLOW_START_TIMEOUT="1")
+    took = time.monotonic() - began
     output = done.stdout + done.stderr
     assert done.returncode != 0, output[-3000:]
     assert "did not start" in output and "not healthy after 1 s" in output, output[-3000:]
@@ -97,28 +102,16 @@ def test_a_test_stack_that_does_not_start_sends_nothing_to_yours(tmp_path):
     assert took < 180, f"the failing suite took {took:.0f} s: a test waited for a stack that was not there"
 
 
-
 @pytest.mark.airflow3  # one run of the inner suite checks the conftest both versions share
 def test_a_running_test_suite_sends_nothing_to_yours(tmp_path):
-    """The same decoys as your .env would name them, and a test stack that starts: the notebook and the
-    client tests talk to the test stack only (conftest points AIRFLOW_URL and the ports at it). The inner
-    suite runs Airflow 3, whose outputs the committed notebooks hold."""
-    servers = decoys()
-    yours = servers[0].server_address[1]
-    try:
-        env = inner_env(tmp_path, KIT_AIRFLOW="3", AIRFLOW_URL=f"http://127.0.0.1:{yours}",
-                        AIRFLOW_PORT=str(yours), AIRFLOW2_PORT=str(yours),
-                        AIRFLOW2_URL=f"http://127.0.0.1:{yours}")
-        done = subprocess.run([sys.executable, "-m", "pytest", "tests/test_client.py", "notebooks/00_connect.ipynb"],
-                              cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+    """The same decoys, and a test stack that starts: the notebook and the client tests talk to the test
+    stack only (conftest points AIRFLOW_URL and the ports at it)."""
+    done, servers = beside_decoys(tmp_path, ["tests/test_client.py", "notebooks/00_connect.ipynb"])
     output = done.stdout + done.stderr
     assert done.returncode == 0 and " passed" in output, output[-3000:]
     for server in servers:
         assert server.requests == [], f"requests reached the decoy on {server.server_address}: {server.requests}"
+
 
 def kit_test_processes(test_home: Path) -> list[str]:
     """Every live process of an inner suite: its pytests, stacks, kernels (by KIT_TEST_HOME)."""
@@ -172,4 +165,3 @@ def test_sigterm_to_make_test_leaves_nothing_behind(tmp_path):
         for line in kit_test_processes(test_home):  # only after a failure: the test's own leftovers
             psutil.Process(int(line.split(":")[0])).kill()
     assert checkout_files() == before
-

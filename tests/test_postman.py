@@ -30,20 +30,20 @@ RAW_METHODS = {"get": "GET", "post": "POST", "patch": "PATCH", "delete": "DELETE
 
 
 def forget_form_submission(stack):
-    """Folder 07's form submission is stored by the DAG form_submission in SQLite (in the test stack's
-    own include/), which Postman cannot reach: delete its row as notebook 07 does, so the run leaves
+    """Folder 31's form submission is stored by the DAG form_submission in SQLite (in the test stack's
+    own include/), which Postman cannot reach: delete its row as notebook 31 does, so the run leaves
     nothing behind."""
     database = stack.project / "include" / "form_submissions.db"
     if database.exists():
         with sqlite3.connect(database) as db:
-            db.execute("DELETE FROM form_submissions WHERE submission_id = 'notebook07-0001'")
+            db.execute("DELETE FROM form_submissions WHERE submission_id = 'notebook31-0001'")
         db.close()
 
 
 def test_collection_runs_green_and_cleans_up(stack, af, newman, tmp_path):
     """The whole collection with the environment a user imports for this Airflow: every test green, and
     the stack left as it found it, so that a second run starts where the first did (the suite's one
-    real second run is the notebooks', on Airflow 3: tests/test_notebooks.py). Then folder 00 again with
+    real second run is the notebooks', on Airflow 3: tests/test_notebooks.py). Then folder 10 again with
     authMode auto, which finds out how to sign in (a JWT on Airflow 3, Basic auth on 2.11)."""
     from conftest import stack_state
     from test_notebooks import changes
@@ -177,7 +177,7 @@ def notebook_calls(path: Path) -> list[tuple[str, str]]:
     - `af.get/post/patch/delete/table/items(PATH, ...)` where PATH is a str literal or f-string starting
       with "/"; placeholders become `{}`, and `/api/v2` is prefixed unless PATH starts with /api/ or
       /auth/. `af.table` and `af.items` are GETs (all pages of one list call: one request).
-    - raw `requests.get/post/patch/put/delete(URL, ...)` as notebook 00 makes them by hand, where URL
+    - raw `requests.get/post/patch/put/delete(URL, ...)` as notebook 10 makes them by hand, where URL
       is an f-string starting with `{api}` (the API root, `af.url + af.api`: counted as /api/v2) or with
       `{af.url}` followed by /api/... or /auth/... (e.g. f"{af.url}/auth/token").
     - Where code branches on `af.major` (an `if` statement or a conditional expression whose test reads
@@ -185,7 +185,7 @@ def notebook_calls(path: Path) -> list[tuple[str, str]]:
       its request scripts make the Airflow 2 form of the same call (a request per call site, not per
       branch). A test that does not read af.major counts both branches.
     - Only calls through `af` (and raw requests to `{api}` / `{af.url}`) count: the collection runs
-      against one server. Notebook 08's second connection, `af2` (an Airflow 2.11 beside the Airflow 3),
+      against one server. Notebook 90's second connection, `af2` (an Airflow 2.11 beside the Airflow 3),
       is not counted: its raw requests to f"{af2.url}/api/v1/..." are the same webinar calls that it then
       sends to f"{af.url}/api/v1/...", which the collection's requests make, succeeding on Airflow 2.
     - Helpers that poll (af.wait_for_run) and calls inside the helper are not notebook calls; the
@@ -456,7 +456,7 @@ def test_every_request_is_in_the_servers_openapi(af):
     missing = []
     for folder, name, req in collection_requests(collection):
         path = collection_path(req["url"]["raw"])
-        if path.startswith("/api/v1/"):  # folder 08: the webinar's calls, sent as it made them
+        if path.startswith("/api/v1/"):  # folder 90: the webinar's calls, sent as it made them
             if af.major >= 3:
                 continue  # to Airflow 3 on purpose: its tests expect the 404 / 405
         elif af.major < 3:

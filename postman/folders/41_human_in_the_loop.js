@@ -1,9 +1,9 @@
-// The Postman side of notebooks/11_human_in_the_loop.ipynb: one section per API call of the notebook, in order.
+// The Postman side of notebooks/41_human_in_the_loop.ipynb: one section per API call of the notebook, in order.
 // postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
 
 /**
  * Airflow 3 only: Airflow 2 has no human-in-the-loop tasks, so on Airflow 2 every request of this folder
- * skips itself. The run ids are fixed (`kit_11_approved`, `kit_11_rejected`), so the folder ends and deletes
+ * skips itself. The run ids are fixed (`kit_41_approved`, `kit_41_rejected`), so the folder ends and deletes
  * leftovers first and its runs at the end. The requests that stand for a loop of the notebook are sent once
  * per value (the Collection Runner repeats them; with Send, send them once per value). Requests that answer a
  * question wait in their pre-request script until the task waits for an answer, and then 3 s more, as the
@@ -73,7 +73,7 @@ test: {
  */
 prerequest: {
   airflow3Only();
-  loopPre('runId11', ["kit_11_approved", "kit_11_rejected"]);
+  loopPre('runId11', ["kit_41_approved", "kit_41_rejected"]);
 }
 test: {
   status(200, 404);
@@ -89,7 +89,7 @@ test: {
  */
 prerequest: {
   airflow3Only();
-  loopPre('runId11', ["kit_11_approved", "kit_11_rejected"]);
+  loopPre('runId11', ["kit_41_approved", "kit_41_rejected"]);
 }
 test: {
   status(204, 404);
@@ -108,8 +108,8 @@ test: {
 prerequest: {
   airflow3Only();
   loopPreEach('run11', [
-               {"runId11": "kit_11_approved", "title11": "Weekly sales"},
-               {"runId11": "kit_11_rejected", "title11": "Monthly returns"}]);
+               {"runId11": "kit_41_approved", "title11": "Weekly sales"},
+               {"runId11": "kit_41_rejected", "title11": "Monthly returns"}]);
 }
 test: {
   status(200);
@@ -127,12 +127,12 @@ test: {
  * The notebook asks this every half second, for both runs; here the pre-request script does, and this
  * request shows the first run's `review`.
  *
- * @where run_id = kit_11_approved
+ * @where run_id = kit_41_approved
  * @where task_id = review
  */
 prerequest: {
   airflow3Only();
-  waitForQuestion('review', 3, 'kit_11_approved', 'kit_11_rejected');
+  waitForQuestion('review', 3, 'kit_41_approved', 'kit_41_rejected');
 }
 test: {
   status(200);
@@ -142,7 +142,7 @@ test: {
 /**
  * 2b · The task instances of the first run
  *
- * @where run_id = kit_11_approved
+ * @where run_id = kit_41_approved
  */
 prerequest: {
   airflow3Only();
@@ -183,9 +183,9 @@ prerequest: {
 }
 test: {
   status(200);
-  const mine = pm.response.json().hitl_details.map(d => d.task_instance).filter(ti => ['kit_11_approved', 'kit_11_rejected'].includes(ti.dag_run_id));
+  const mine = pm.response.json().hitl_details.map(d => d.task_instance).filter(ti => ['kit_41_approved', 'kit_41_rejected'].includes(ti.dag_run_id));
   pm.test("review waits in both runs of this folder", () => pm.expect(mine.map(ti => ti.dag_run_id + ' ' + ti.task_id).sort()).to.eql([
-    'kit_11_approved review', 'kit_11_rejected review']));
+    'kit_41_approved review', 'kit_41_rejected review']));
 }
 
 /**
@@ -256,7 +256,7 @@ test: {
  */
 prerequest: {
   airflow3Only();
-  waitForQuestion('choose_channel', 3, 'kit_11_approved');
+  waitForQuestion('choose_channel', 3, 'kit_41_approved');
 }
 test: {
   status(200);
@@ -271,7 +271,7 @@ test: {
 prerequest: {
   airflow3Only();
   if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('report_review', 'kit_11_approved'));
+    waitForRuns(120, runUrl('report_review', 'kit_41_approved'));
   }
 }
 test: {
@@ -302,7 +302,7 @@ test: {
 prerequest: {
   airflow3Only();
   if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('report_review', 'kit_11_rejected'));
+    waitForRuns(120, runUrl('report_review', 'kit_41_rejected'));
   }
 }
 test: {
@@ -318,7 +318,7 @@ test: {
  */
 prerequest: {
   airflow3Only();
-  waitForQuestion('review', 0, 'kit_11_rejected');
+  waitForQuestion('review', 0, 'kit_41_rejected');
 }
 test: {
   status(200);
@@ -384,7 +384,7 @@ test: {
  */
 prerequest: {
   airflow3Only();
-  loopPre('runId11', ["kit_11_approved", "kit_11_rejected"]);
+  loopPre('runId11', ["kit_41_approved", "kit_41_rejected"]);
 }
 test: {
   status(204);
@@ -400,5 +400,5 @@ prerequest: {
 test: {
   status(200);
   const ids = pm.response.json().dag_runs.map(r => r.dag_run_id);
-  pm.test("none of this folder's runs is left", () => pm.expect(ids).to.not.include.any.members(['kit_11_approved', 'kit_11_rejected']));
+  pm.test("none of this folder's runs is left", () => pm.expect(ids).to.not.include.any.members(['kit_41_approved', 'kit_41_rejected']));
 }

@@ -1,4 +1,4 @@
-// The Postman side of notebooks/07_event_driven.ipynb: one section per API call of the notebook, in order.
+// The Postman side of notebooks/31_event_driven.ipynb: one section per API call of the notebook, in order.
 // postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
 
 /**
@@ -33,9 +33,9 @@ prerequest: {
   loopPreEach('leftover', [
                {"leftoverDagId": "form_submission", "leftoverRunId": "form__notebook07-0001"},
                {"leftoverDagId": "s3_file_arrived", "leftoverRunId": "s3__kit-landing-zone_sales_2024-05-14_orders_batch_1.csv__4029080f7f06647a"},
-               {"leftoverDagId": "sql_query", "leftoverRunId": "notebook07__top_customers"},
-               {"leftoverDagId": "sql_query", "leftoverRunId": "notebook07__sneaky"},
-               {"leftoverDagId": "sql_query", "leftoverRunId": "notebook07__widget_1"}]);
+               {"leftoverDagId": "sql_query", "leftoverRunId": "notebook31__top_customers"},
+               {"leftoverDagId": "sql_query", "leftoverRunId": "notebook31__sneaky"},
+               {"leftoverDagId": "sql_query", "leftoverRunId": "notebook31__widget_1"}]);
 }
 test: {
   status(204, 404);
@@ -143,7 +143,7 @@ prerequest: {
 test: {
   status(200);
   const data = pm.response.json();
-  pm.test("queued, as notebook07__top_customers", () => pm.expect([data.dag_run_id, data.state]).to.eql(['notebook07__top_customers', 'queued']));
+  pm.test("queued, as notebook31__top_customers", () => pm.expect([data.dag_run_id, data.state]).to.eql(['notebook31__top_customers', 'queued']));
 }
 
 /**
@@ -152,7 +152,7 @@ test: {
  * The pre-request script waits until the run has finished.
  */
 prerequest: {
-  waitForRuns(300, runUrl('sql_query', 'notebook07__top_customers'));
+  waitForRuns(300, runUrl('sql_query', 'notebook31__top_customers'));
 }
 test: {
   status(200);
@@ -174,7 +174,7 @@ prerequest: {
 test: {
   status(200);
   const data = pm.response.json();
-  pm.test("queued, as notebook07__sneaky", () => pm.expect([data.dag_run_id, data.state]).to.eql(['notebook07__sneaky', 'queued']));
+  pm.test("queued, as notebook31__sneaky", () => pm.expect([data.dag_run_id, data.state]).to.eql(['notebook31__sneaky', 'queued']));
 }
 
 /**
@@ -183,7 +183,7 @@ test: {
  * The pre-request script waits until the run has finished.
  */
 prerequest: {
-  waitForRuns(300, runUrl('sql_query', 'notebook07__sneaky'));
+  waitForRuns(300, runUrl('sql_query', 'notebook31__sneaky'));
 }
 test: {
   status(200);
@@ -203,7 +203,7 @@ prerequest: {
 test: {
   status(200);
   const data = pm.response.json();
-  pm.test("queued, as notebook07__widget_1", () => pm.expect([data.dag_run_id, data.state]).to.eql(['notebook07__widget_1', 'queued']));
+  pm.test("queued, as notebook31__widget_1", () => pm.expect([data.dag_run_id, data.state]).to.eql(['notebook31__widget_1', 'queued']));
 }
 
 /**
@@ -212,7 +212,7 @@ test: {
  * The pre-request script waits until the run has finished.
  */
 prerequest: {
-  waitForRuns(300, runUrl('sql_query', 'notebook07__widget_1'));
+  waitForRuns(300, runUrl('sql_query', 'notebook31__widget_1'));
 }
 test: {
   status(200);
@@ -265,7 +265,7 @@ test: {
  * @where run_id = {{sqlRunId}}
  */
 prerequest: {
-  loopPre('sqlRunId', ["notebook07__top_customers", "notebook07__sneaky", "notebook07__widget_1"]);
+  loopPre('sqlRunId', ["notebook31__top_customers", "notebook31__sneaky", "notebook31__widget_1"]);
 }
 test: {
   status(204);
@@ -283,5 +283,5 @@ prerequest: {
 }
 test: {
   status(200);
-  pm.test("none of this folder's SQL runs is left", () => pm.expect(pm.response.json().dag_runs.map(r => r.dag_run_id)).to.not.include.any.members(["notebook07__top_customers", "notebook07__sneaky", "notebook07__widget_1"]));
+  pm.test("none of this folder's SQL runs is left", () => pm.expect(pm.response.json().dag_runs.map(r => r.dag_run_id)).to.not.include.any.members(["notebook31__top_customers", "notebook31__sneaky", "notebook31__widget_1"]));
 }

@@ -1,12 +1,12 @@
-// The Postman side of notebooks/05_monitoring.ipynb: one section per API call of the notebook, in order.
+// The Postman side of notebooks/23_monitoring.ipynb: one section per API call of the notebook, in order.
 // postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
 
 /**
- * The folder triggers three runs with fixed ids (`kit_05_run_1`, `kit_05_run_2`, `kit_05_run_3`), deletes
+ * The folder triggers three runs with fixed ids (`kit_23_run_1`, `kit_23_run_2`, `kit_23_run_3`), deletes
  * leftovers of an interrupted run first, and deletes the runs at the end. The requests that stand for a loop
  * of the notebook are sent once per run id (the Collection Runner repeats them; with Send, send them three
  * times). The notebook also drops two DAG files into `dags/`, a broken one to show an import error and one that
- * loads with a DAG warning (`kit_05_warned_dag.py`), which it deletes with its DAG again: do the same by hand and
+ * loads with a DAG warning (`kit_23_warned_dag.py`), which it deletes with its DAG again: do the same by hand and
  * send requests 4.3 to 5.3 to see them; without them, 4.4 answers 404, 5.1 lists no warning, and 5.2 and 5.3a
  * find no DAG (404). Requests 3 and 3.1 answer 403 where the Airflow does not expose its configuration (the
  * kit's Airflow 2.11 stack; the kit's Airflow 3 stack does).
@@ -27,7 +27,7 @@ function airflow3Only() {
  * and triggering them again would answer 409 Conflict. 204: deleted; 404: nothing to delete.
  */
 prerequest: {
-  loopPre('runId05', ["kit_05_run_1", "kit_05_run_2", "kit_05_run_3"]);
+  loopPre('runId05', ["kit_23_run_1", "kit_23_run_2", "kit_23_run_3"]);
 }
 test: {
   status(204, 404);
@@ -127,7 +127,7 @@ test: {
 /**
  * 4.3 · Import errors
  *
- * The notebook writes `kit_05_broken_dag.py` (a syntax error) into the DAGs folder and asks until it is
+ * The notebook writes `kit_23_broken_dag.py` (a syntax error) into the DAGs folder and asks until it is
  * listed; copy any DAG file with a syntax error into `dags/` and send this again after a few seconds to see
  * yours. The test keeps the id of the first import error listed in `importErrorId` (`0`, which no error has,
  * when there is none) for request 4.4.
@@ -162,29 +162,29 @@ test: {
 test: {
   status(200);
   const files = pm.response.json().import_errors.map(e => e.filename);
-  pm.test("no error of the notebook's broken file", () => pm.expect(files.filter(f => f.endsWith('kit_05_broken_dag.py'))).to.eql([]));
+  pm.test("no error of the notebook's broken file", () => pm.expect(files.filter(f => f.endsWith('kit_23_broken_dag.py'))).to.eql([]));
 }
 
 /**
  * 5.1 · DAG warnings
  *
- * The warnings of `kit_05_warned_dag`: none unless its file, as the notebook writes it, is in `dags/`.
+ * The warnings of `kit_23_warned_dag`: none unless its file, as the notebook writes it, is in `dags/`.
  */
 test: {
   status(200);
   const warnings = pm.response.json().dag_warnings;
-  pm.test("only warnings of kit_05_warned_dag", () => pm.expect(warnings.every(w => w.dag_id === 'kit_05_warned_dag')).to.eql(true));
+  pm.test("only warnings of kit_23_warned_dag", () => pm.expect(warnings.every(w => w.dag_id === 'kit_23_warned_dag')).to.eql(true));
 }
 
 /**
  * 5.2 · The DAG goes stale
  *
- * 404 unless `kit_05_warned_dag.py` was in `dags/` (see 5.1); stale once the file is gone again.
+ * 404 unless `kit_23_warned_dag.py` was in `dags/` (see 5.1); stale once the file is gone again.
  */
 test: {
   status(200, 404);
   if (pm.response.code === 200) {
-    pm.test("the DAG of kit_05_warned_dag.py", () => pm.expect(pm.response.json().dag_id).to.eql('kit_05_warned_dag'));
+    pm.test("the DAG of kit_23_warned_dag.py", () => pm.expect(pm.response.json().dag_id).to.eql('kit_23_warned_dag'));
   }
 }
 
@@ -202,7 +202,7 @@ test: {
  */
 test: {
   status(200);
-  pm.test("no warning of kit_05_warned_dag", () => pm.expect(pm.response.json().dag_warnings).to.eql([]));
+  pm.test("no warning of kit_23_warned_dag", () => pm.expect(pm.response.json().dag_warnings).to.eql([]));
 }
 
 /**
@@ -225,7 +225,7 @@ test: {
  * (`triggeredAt`), to find the event log entries later, and removes `logical_date` on Airflow 2.
  */
 prerequest: {
-  loopPre('runId05', ["kit_05_run_1", "kit_05_run_2", "kit_05_run_3"]);
+  loopPre('runId05', ["kit_23_run_1", "kit_23_run_2", "kit_23_run_3"]);
   if (loopIndex === 0) pm.collectionVariables.set('triggeredAt', new Date().toISOString());
   if (pm.collectionVariables.get('major') === '2') {  // Airflow 2 sets the logical date itself
     const b = JSON.parse(pm.request.body.raw);
@@ -247,9 +247,9 @@ test: {
  */
 prerequest: {
   waitForRuns(600,
-              runUrl('random_failures', 'kit_05_run_1'),
-              runUrl('random_failures', 'kit_05_run_2'),
-              runUrl('random_failures', 'kit_05_run_3'));
+              runUrl('random_failures', 'kit_23_run_1'),
+              runUrl('random_failures', 'kit_23_run_2'),
+              runUrl('random_failures', 'kit_23_run_3'));
 }
 test: {
   status(200);
@@ -281,7 +281,7 @@ test: {
  */
 test: {
   status(200);
-  const mine = pm.response.json().dag_runs.filter(r => ['kit_05_run_1', 'kit_05_run_2', 'kit_05_run_3'].includes(r.dag_run_id));
+  const mine = pm.response.json().dag_runs.filter(r => ['kit_23_run_1', 'kit_23_run_2', 'kit_23_run_3'].includes(r.dag_run_id));
   pm.test("this folder's three runs succeeded, each took some time", () => {
     pm.expect(mine.map(r => r.state)).to.eql(['success', 'success', 'success']);
     mine.forEach(r => pm.expect(Date.parse(r.end_date)).to.be.above(Date.parse(r.start_date)));
@@ -301,13 +301,13 @@ test: {
   // Airflow 2 calls the event api.post_dag_run and records no run id with it
   const triggers = pm.collectionVariables.get('major') === '2'
     ? events.filter(e => e.event === 'api.post_dag_run')
-    : events.filter(e => e.event === 'trigger_dag_run' && ['kit_05_run_1', 'kit_05_run_2', 'kit_05_run_3'].includes(e.run_id));
+    : events.filter(e => e.event === 'trigger_dag_run' && ['kit_23_run_1', 'kit_23_run_2', 'kit_23_run_3'].includes(e.run_id));
   pm.test("one trigger per run, by this user", () => {
     pm.expect(triggers.length).to.eql(3);
     if (['jwt', 'basic'].includes(pm.collectionVariables.get('authModeUsed')))  // signed in as username
       pm.expect(triggers.every(e => e.owner === pm.variables.get('username'))).to.eql(true);
   });
-  const first = triggers.find(e => e.run_id === 'kit_05_run_1') || [...triggers].sort((a, b) => a.event_log_id - b.event_log_id)[0];
+  const first = triggers.find(e => e.run_id === 'kit_23_run_1') || [...triggers].sort((a, b) => a.event_log_id - b.event_log_id)[0];
   if (first) pm.collectionVariables.set('eventLogId', String(first.event_log_id));
 }
 
@@ -324,7 +324,7 @@ test: {
   pm.test("the trigger asked for, with what it sent", () => {
     pm.expect(String(entry.event_log_id)).to.eql(pm.collectionVariables.get('eventLogId'));
     pm.expect(['trigger_dag_run', 'api.post_dag_run']).to.include(entry.event);
-    pm.expect(JSON.parse(entry.extra).dag_run_id).to.match(/^kit_05_run_/);
+    pm.expect(JSON.parse(entry.extra).dag_run_id).to.match(/^kit_23_run_/);
   });
 }
 
@@ -334,7 +334,7 @@ test: {
  * Sent once for each run id (`runId05`).
  */
 prerequest: {
-  loopPre('runId05', ["kit_05_run_1", "kit_05_run_2", "kit_05_run_3"]);
+  loopPre('runId05', ["kit_23_run_1", "kit_23_run_2", "kit_23_run_3"]);
 }
 test: {
   status(204);
@@ -352,5 +352,5 @@ test: {
 test: {
   status(200);
   const ids = pm.response.json().dag_runs.map(r => r.dag_run_id);
-  pm.test("none of this folder's runs is left", () => pm.expect(ids).to.not.include.any.members(['kit_05_run_1', 'kit_05_run_2', 'kit_05_run_3']));
+  pm.test("none of this folder's runs is left", () => pm.expect(ids).to.not.include.any.members(['kit_23_run_1', 'kit_23_run_2', 'kit_23_run_3']));
 }

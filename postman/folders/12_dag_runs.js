@@ -1,4 +1,4 @@
-// The Postman side of notebooks/02_dag_runs.ipynb: one section per API call of the notebook, in order.
+// The Postman side of notebooks/12_dag_runs.ipynb: one section per API call of the notebook, in order.
 // postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
 
 /**
@@ -46,7 +46,7 @@ prerequest: {
 test: {
   status(200);
   const data = pm.response.json();
-  pm.test("queued, with the conf", () => { pm.expect(data.state).to.eql('queued'); pm.expect(data.conf).to.eql({"message": "hello from notebook 02", "requested_by": "02_dag_runs"}); });
+  pm.test("queued, with the conf", () => { pm.expect(data.state).to.eql('queued'); pm.expect(data.conf).to.eql({"message": "hello from notebook 12", "requested_by": "12_dag_runs"}); });
   pm.collectionVariables.set('ddRunId', data.dag_run_id);
 }
 
@@ -139,7 +139,7 @@ test: {
 /**
  * 4d · Wait without polling: delete a leftover run
  *
- * Deletes the run `notebook_02_wait` that an interrupted earlier run of this folder may have left: 204,
+ * Deletes the run `notebook_12_wait` that an interrupted earlier run of this folder may have left: 204,
  * deleted; 404, there was none.
  */
 test: {
@@ -157,7 +157,7 @@ prerequest: {
 test: {
   status(200);
   const data = pm.response.json();
-  pm.test("queued, with the run id it was given", () => { pm.expect(data.dag_run_id).to.eql('notebook_02_wait'); pm.expect(data.state).to.eql('queued'); });
+  pm.test("queued, with the run id it was given", () => { pm.expect(data.dag_run_id).to.eql('notebook_12_wait'); pm.expect(data.state).to.eql('queued'); });
 }
 
 /**
@@ -177,7 +177,7 @@ test: {
     pm.expect(lines.slice(0, -1).every(line => ['queued', 'running'].includes(line.state))).to.eql(true);
     pm.expect(last.state).to.eql('success');
   });
-  pm.test("the last line brings report's return value", () => pm.expect(last.results.report.message).to.eql('hello from notebook 02'));
+  pm.test("the last line brings report's return value", () => pm.expect(last.results.report.message).to.eql('hello from notebook 12'));
 }
 
 /**
@@ -231,7 +231,7 @@ test: {
   status(200);
   const content = pm.response.json().content;
   const text = typeof content === 'string' ? content : content.map(e => e.event).join('\n');
-  pm.test("the task printed the conf it received", () => pm.expect(text).to.include('dependent_dag received').and.include('hello from notebook 02'));
+  pm.test("the task printed the conf it received", () => pm.expect(text).to.include('dependent_dag received').and.include('hello from notebook 12'));
 }
 
 /**
@@ -250,8 +250,8 @@ test: {
   status(200);
   const value = pm.response.json().value;
   pm.test("the conf the run was given", () => {
-    if (typeof value === 'string') pm.expect(value).to.include('hello from notebook 02');
-    else pm.expect(value.message).to.eql('hello from notebook 02');
+    if (typeof value === 'string') pm.expect(value).to.include('hello from notebook 12');
+    else pm.expect(value.message).to.eql('hello from notebook 12');
   });
 }
 

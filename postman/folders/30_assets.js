@@ -1,11 +1,11 @@
-// The Postman side of notebooks/09_assets.ipynb: one section per API call of the notebook, in order.
+// The Postman side of notebooks/30_assets.ipynb: one section per API call of the notebook, in order.
 // postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
 
 /**
  * The folder does what the notebook does with the DAGs `asset_producer`, `asset_consumer` and
  * `asset_two_inputs`: it reports asset events (which stay: the API deletes no events, they are history),
  * waits for the runs they start (their run ids are Airflow's: the requests that need a run wait for it in
- * their pre-request script and keep its id), materializes `sales_landing` (run `kit_09_materialize`), and
+ * their pre-request script and keep its id), materializes `sales_landing` (run `kit_30_materialize`), and
  * sets state on it. It deletes the runs of the three DAGs, their queued events and the asset's state at the
  * end, and what an interrupted run left at the start. The assets' ids are looked up first (`salesAssetId`,
  * `ratesAssetId`). On Airflow 2.11 assets are datasets: the requests that have a 2.11 equivalent change
@@ -320,7 +320,7 @@ prerequest: {
 test: {
   status(200);
   const run = pm.response.json();
-  pm.test("a run of asset_producer, kit_09_materialize", () => pm.expect([run.dag_id, run.dag_run_id, run.run_type]).to.eql(['asset_producer', 'kit_09_materialize', 'asset_materialization']));
+  pm.test("a run of asset_producer, kit_30_materialize", () => pm.expect([run.dag_id, run.dag_run_id, run.run_type]).to.eql(['asset_producer', 'kit_30_materialize', 'asset_materialization']));
 }
 
 /**
@@ -331,7 +331,7 @@ test: {
  */
 prerequest: {
   airflow3Only();
-  waitForRuns(120, runUrl('asset_producer', 'kit_09_materialize'));
+  waitForRuns(120, runUrl('asset_producer', 'kit_30_materialize'));
   waitForDagRuns('asset_consumer', 2, 120, () => {});
 }
 test: {

@@ -1,11 +1,11 @@
-// The Postman side of notebooks/12_official_clients.ipynb: one section per API call of the notebook, in order.
+// The Postman side of notebooks/60_official_clients.ipynb: one section per API call of the notebook, in order.
 // postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
 
 /**
  * The notebook does one flow three ways: raw HTTP, the Python client `apache-airflow-client`, and the
  * command line `airflowctl`. The requests here are its raw HTTP calls (the clients make the same requests
- * for you): the flow on the run `kit_12_http` and the variable of the same name, with the clean-up before
- * and after. The runs `kit_12_client` and `kit_12_ctl` are the clients' own, made by the notebook only.
+ * for you): the flow on the run `kit_60_http` and the variable of the same name, with the clean-up before
+ * and after. The runs `kit_60_client` and `kit_60_ctl` are the clients' own, made by the notebook only.
  * Every request of this folder skips itself on Airflow 2: the notebook is Airflow 3 only.
  *
  * @where run_id = {{runId12}}
@@ -16,7 +16,7 @@
 
 /** Pre-request lines of every request of this folder: it is Airflow 3 only, like its notebook. */
 function airflow3Only() {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only, like notebook 12
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only, like notebook 60
 }
 
 /**
@@ -27,7 +27,7 @@ function airflow3Only() {
  */
 prerequest: {
   airflow3Only();
-  loopPre('runId12', ["kit_12_http", "kit_12_client", "kit_12_ctl"]);
+  loopPre('runId12', ["kit_60_http", "kit_60_client", "kit_60_ctl"]);
 }
 test: {
   status(204, 404);
@@ -41,7 +41,7 @@ test: {
  */
 prerequest: {
   airflow3Only();
-  loopPre('variableKey12', ["kit_12_http", "kit_12_client", "kit_12_ctl"]);
+  loopPre('variableKey12', ["kit_60_http", "kit_60_client", "kit_60_ctl"]);
 }
 test: {
   status(204, 404);
@@ -85,8 +85,8 @@ test: {
   status(200);
   const data = pm.response.json();
   pm.test("queued, with the run id and conf it was given", () => {
-    pm.expect([data.dag_run_id, data.state]).to.eql(['kit_12_http', 'queued']);
-    pm.expect(data.conf.message).to.eql('hello from notebook 12');
+    pm.expect([data.dag_run_id, data.state]).to.eql(['kit_60_http', 'queued']);
+    pm.expect(data.conf.message).to.eql('hello from notebook 60');
   });
 }
 
@@ -105,7 +105,7 @@ test: {
   const last = lines[lines.length - 1];
   pm.test("the last line: the run succeeded, with report's return value", () => {
     pm.expect(last.state).to.eql('success');
-    pm.expect(last.results.report.message).to.eql('hello from notebook 12');
+    pm.expect(last.results.report.message).to.eql('hello from notebook 60');
   });
 }
 
@@ -129,7 +129,7 @@ prerequest: {
 }
 test: {
   status(200);
-  pm.test("the conf's message", () => pm.expect(pm.response.json().value.message).to.eql('hello from notebook 12'));
+  pm.test("the conf's message", () => pm.expect(pm.response.json().value.message).to.eql('hello from notebook 60'));
 }
 
 /**
@@ -175,7 +175,7 @@ prerequest: {
 }
 test: {
   status(201);
-  pm.test("the variable, as sent", () => pm.expect(pm.response.json().value).to.eql('set by notebook 12'));
+  pm.test("the variable, as sent", () => pm.expect(pm.response.json().value).to.eql('set by notebook 60'));
 }
 
 /**
@@ -186,7 +186,7 @@ prerequest: {
 }
 test: {
   status(200);
-  pm.test("its value", () => pm.expect(pm.response.json().value).to.eql('set by notebook 12'));
+  pm.test("its value", () => pm.expect(pm.response.json().value).to.eql('set by notebook 60'));
 }
 
 /**
@@ -202,7 +202,7 @@ test: {
 /**
  * Cleanup 1 · Delete airflowctl's run
  *
- * The notebook triggers `kit_12_ctl` with `airflowctl`, which cannot delete runs; this folder never makes
+ * The notebook triggers `kit_60_ctl` with `airflowctl`, which cannot delete runs; this folder never makes
  * that run, so here the answer is 404 unless the notebook left it.
  */
 prerequest: {
@@ -223,7 +223,7 @@ test: {
 }
 
 /**
- * Cleanup 3 · Check: no kit_12_ run is left
+ * Cleanup 3 · Check: no kit_60_ run is left
  *
  * `order_by=-id` puts the newest runs first, so that this folder's runs would be on the one page the
  * request reads.
@@ -236,11 +236,11 @@ prerequest: {
 test: {
   status(200);
   const ids = pm.response.json().dag_runs.map(r => r.dag_run_id);
-  pm.test("none of kit_12_http, kit_12_client, kit_12_ctl", () => pm.expect(ids).to.not.include.any.members(['kit_12_http', 'kit_12_client', 'kit_12_ctl']));
+  pm.test("none of kit_60_http, kit_60_client, kit_60_ctl", () => pm.expect(ids).to.not.include.any.members(['kit_60_http', 'kit_60_client', 'kit_60_ctl']));
 }
 
 /**
- * Cleanup 4 · Check: no kit_12_ variable is left
+ * Cleanup 4 · Check: no kit_60_ variable is left
  */
 prerequest: {
   airflow3Only();
@@ -248,5 +248,5 @@ prerequest: {
 test: {
   status(200);
   const keys = pm.response.json().variables.map(v => v.key);
-  pm.test("none of kit_12_http, kit_12_client, kit_12_ctl", () => pm.expect(keys).to.not.include.any.members(['kit_12_http', 'kit_12_client', 'kit_12_ctl']));
+  pm.test("none of kit_60_http, kit_60_client, kit_60_ctl", () => pm.expect(keys).to.not.include.any.members(['kit_60_http', 'kit_60_client', 'kit_60_ctl']));
 }

@@ -1,8 +1,8 @@
-// The Postman side of notebooks/04_variables_connections_pools.ipynb: one section per API call of the notebook, in order.
+// The Postman side of notebooks/22_variables_connections_pools.ipynb: one section per API call of the notebook, in order.
 // postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
 
 /**
- * Everything is named `kit_04_...`; the folder deletes leftovers of an interrupted run first and everything
+ * Everything is named `kit_22_...`; the folder deletes leftovers of an interrupted run first and everything
  * it created at the end (the default connections of 2.8 right after creating them). Change the names in the
  * paths and bodies to create your own. Bulk changes, connection tests on a worker and the default connections
  * are Airflow 3 only: those requests skip themselves on Airflow 2. `GET .../enqueue-test` sends the token of
@@ -38,7 +38,7 @@ test: {
 }
 
 /**
- * 0 · Start clean: delete the connection kit_04_files
+ * 0 · Start clean: delete the connection kit_22_files
  */
 test: {
   status(204, 404);
@@ -52,7 +52,7 @@ test: {
 }
 
 /**
- * 0 · Start clean: delete the pool kit_04_pool_small
+ * 0 · Start clean: delete the pool kit_22_pool_small
  */
 test: {
   status(204, 404);
@@ -64,7 +64,7 @@ test: {
 test: {
   status(200, 201);
   const data = pm.response.json();
-  pm.test("created", () => { pm.expect(data.key).to.eql('kit_04_greeting'); pm.expect(data.value).to.eql('hello from notebook 04'); });
+  pm.test("created", () => { pm.expect(data.key).to.eql('kit_22_greeting'); pm.expect(data.value).to.eql('hello from notebook 22'); });
 }
 
 /**
@@ -72,7 +72,7 @@ test: {
  */
 test: {
   status(200);
-  pm.test("has the value", () => pm.expect(pm.response.json().value).to.eql('hello from notebook 04'));
+  pm.test("has the value", () => pm.expect(pm.response.json().value).to.eql('hello from notebook 22'));
 }
 
 /**
@@ -83,26 +83,26 @@ test: {
   const data = pm.response.json();
   pm.test("new value, same description", () => {
     pm.expect(JSON.parse(data.value)).to.eql({greeting: 'hello', times: 2});
-    pm.expect(data.description).to.eql('created by notebook 04');
+    pm.expect(data.description).to.eql('created by notebook 22');
   });
 }
 
 /**
  * 1.4 · List the variables
  *
- * `variable_key_pattern=kit_04_` keeps this folder's variable on the one page the request reads (the
+ * `variable_key_pattern=kit_22_` keeps this folder's variable on the one page the request reads (the
  * notebook's `af.table()` reads every page). Airflow 3 only: on Airflow 2 the pre-request script removes it,
  * and the test finds the variable itself.
  *
- * @query variable_key_pattern=kit_04_
+ * @query variable_key_pattern=kit_22_
  */
 prerequest: {
   if (pm.collectionVariables.get('major') === '2') ['variable_key_pattern'].forEach(p => pm.request.url.query.remove(p));  // Airflow 3 only
 }
 test: {
   status(200);
-  const mine = pm.response.json().variables.filter(x => x.key === 'kit_04_greeting');
-  pm.test("lists kit_04_greeting", () => pm.expect(mine.length).to.eql(1));
+  const mine = pm.response.json().variables.filter(x => x.key === 'kit_22_greeting');
+  pm.test("lists kit_22_greeting", () => pm.expect(mine.length).to.eql(1));
 }
 
 /**
@@ -116,13 +116,13 @@ test: {
   const data = pm.response.json();
   pm.test("the create failed as a whole (409), the update and the delete went through", () => {
     pm.expect([data.create.success, data.create.errors.map(e => e.status_code)]).to.eql([[], [409]]);
-    pm.expect(data.update).to.eql({success: ['kit_04_greeting'], errors: []});
+    pm.expect(data.update).to.eql({success: ['kit_22_greeting'], errors: []});
     pm.expect(data.delete).to.eql({success: [], errors: []});
   });
 }
 
 /**
- * 1.5b · Check: kit_04_color was not created
+ * 1.5b · Check: kit_22_color was not created
  */
 test: {
   status(404);
@@ -135,7 +135,7 @@ test: {
   status(200, 201);
   const data = pm.response.json();
   pm.test("created; the password is not sent back", () => {
-    pm.expect(data.connection_id).to.eql('kit_04_http');
+    pm.expect(data.connection_id).to.eql('kit_22_http');
     pm.expect(data.host).to.eql('api.example.com');
     pm.expect(data.password).to.not.eql('not-a-real-secret');
   });
@@ -165,18 +165,18 @@ test: {
 /**
  * 2.4 · List the connections
  *
- * `connection_id_pattern=kit_04_` keeps this folder's connection on the one page the request reads. Airflow
+ * `connection_id_pattern=kit_22_` keeps this folder's connection on the one page the request reads. Airflow
  * 3 only: on Airflow 2 the pre-request script removes it, and the test finds the connection itself.
  *
- * @query connection_id_pattern=kit_04_
+ * @query connection_id_pattern=kit_22_
  */
 prerequest: {
   if (pm.collectionVariables.get('major') === '2') ['connection_id_pattern'].forEach(p => pm.request.url.query.remove(p));  // Airflow 3 only
 }
 test: {
   status(200);
-  const mine = pm.response.json().connections.filter(x => x.connection_id === 'kit_04_http');
-  pm.test("lists kit_04_http", () => pm.expect(mine.length).to.eql(1));
+  const mine = pm.response.json().connections.filter(x => x.connection_id === 'kit_22_http');
+  pm.test("lists kit_22_http", () => pm.expect(mine.length).to.eql(1));
 }
 
 /**
@@ -188,15 +188,15 @@ prerequest: {
 test: {
   status(200);
   const data = pm.response.json();
-  pm.test("kit_04_files created, kit_04_http skipped then updated, the delete failed (404)", () => {
-    pm.expect(data.create).to.eql({success: ['kit_04_files'], errors: []});
-    pm.expect(data.update).to.eql({success: ['kit_04_http'], errors: []});
+  pm.test("kit_22_files created, kit_22_http skipped then updated, the delete failed (404)", () => {
+    pm.expect(data.create).to.eql({success: ['kit_22_files'], errors: []});
+    pm.expect(data.update).to.eql({success: ['kit_22_http'], errors: []});
     pm.expect([data.delete.success, data.delete.errors.map(e => e.status_code)]).to.eql([[], [404]]);
   });
 }
 
 /**
- * 2.5b · What the actions did to kit_04_http
+ * 2.5b · What the actions did to kit_22_http
  */
 prerequest: {
   airflow3Only();
@@ -208,7 +208,7 @@ test: {
 }
 
 /**
- * 2.6a · Test a connection: kit_04_files, as stored
+ * 2.6a · Test a connection: kit_22_files, as stored
  *
  * On Airflow 2 (`/api/v1/connections/test`) the kit's stack answers 403: testing is disabled there.
  */
@@ -231,7 +231,7 @@ test: {
     status(403);
   } else {
     status(200);
-    pm.test("fails: Path /kit_04/nowhere does not exist.", () => pm.expect(pm.response.json()).to.eql({status: false, message: 'Path /kit_04/nowhere does not exist.'}));
+    pm.test("fails: Path /kit_22/nowhere does not exist.", () => pm.expect(pm.response.json()).to.eql({status: false, message: 'Path /kit_22/nowhere does not exist.'}));
   }
 }
 
@@ -262,7 +262,7 @@ test: {
   status(202);
   const data = pm.response.json();
   pm.test("queued: pending, with a token", () => {
-    pm.expect([data.connection_id, data.state]).to.eql(['kit_04_files', 'pending']);
+    pm.expect([data.connection_id, data.state]).to.eql(['kit_22_files', 'pending']);
     pm.expect(data.token).to.be.a('string');
   });
   pm.collectionVariables.set('connTest04Token', data.token);
@@ -297,7 +297,7 @@ test: {
   status(200);
   const data = pm.response.json();
   pm.test("the worker found the path", () => pm.expect([data.connection_id, data.state, data.result_message]).to.eql(
-    ['kit_04_files', 'success', 'Path /tmp is existing.']));
+    ['kit_22_files', 'success', 'Path /tmp is existing.']));
 }
 
 /**
@@ -368,7 +368,7 @@ test: {
 test: {
   status(200, 201);
   const data = pm.response.json();
-  pm.test("two slots, both open", () => pm.expect([data.name, data.slots, data.open_slots]).to.eql(['kit_04_pool', 2, 2]));
+  pm.test("two slots, both open", () => pm.expect([data.name, data.slots, data.open_slots]).to.eql(['kit_22_pool', 2, 2]));
 }
 
 /**
@@ -387,7 +387,7 @@ test: {
   const data = pm.response.json();
   pm.test("five slots, same description", () => {
     pm.expect([data.slots, data.open_slots]).to.eql([5, 5]);
-    pm.expect(data.description).to.eql('created by notebook 04');
+    pm.expect(data.description).to.eql('created by notebook 22');
   });
 }
 
@@ -397,7 +397,7 @@ test: {
 test: {
   status(200);
   const names = pm.response.json().pools.map(p => p.name);
-  pm.test("this folder's pool and default_pool", () => pm.expect(names).to.include.members(['kit_04_pool', 'default_pool']));
+  pm.test("this folder's pool and default_pool", () => pm.expect(names).to.include.members(['kit_22_pool', 'default_pool']));
 }
 
 /**
@@ -410,7 +410,7 @@ test: {
   status(200);
   const data = pm.response.json();
   pm.test("created, updated; nothing to delete, skipped", () => pm.expect([data.create, data.update, data.delete]).to.eql([
-    {success: ['kit_04_pool_small'], errors: []}, {success: ['kit_04_pool'], errors: []}, {success: [], errors: []}]));
+    {success: ['kit_22_pool_small'], errors: []}, {success: ['kit_22_pool'], errors: []}, {success: [], errors: []}]));
 }
 
 /**
@@ -422,7 +422,7 @@ prerequest: {
 test: {
   status(200);
   const slots = Object.fromEntries(pm.response.json().pools.map(p => [p.name, p.slots]));
-  pm.test("kit_04_pool has 3 slots, kit_04_pool_small 1", () => pm.expect([slots.kit_04_pool, slots.kit_04_pool_small]).to.eql([3, 1]));
+  pm.test("kit_22_pool has 3 slots, kit_22_pool_small 1", () => pm.expect([slots.kit_22_pool, slots.kit_22_pool_small]).to.eql([3, 1]));
 }
 
 /**
@@ -447,7 +447,7 @@ test: {
 }
 
 /**
- * Cleanup · Delete the connection kit_04_files (Airflow 3)
+ * Cleanup · Delete the connection kit_22_files (Airflow 3)
  */
 prerequest: {
   airflow3Only();
@@ -457,7 +457,7 @@ test: {
 }
 
 /**
- * Cleanup · Delete the pool kit_04_pool_small (Airflow 3)
+ * Cleanup · Delete the pool kit_22_pool_small (Airflow 3)
  */
 prerequest: {
   airflow3Only();
@@ -488,14 +488,14 @@ test: {
 }
 
 /**
- * Cleanup · Check: the connection kit_04_files is gone
+ * Cleanup · Check: the connection kit_22_files is gone
  */
 test: {
   status(404);
 }
 
 /**
- * Cleanup · Check: the pool kit_04_pool_small is gone
+ * Cleanup · Check: the pool kit_22_pool_small is gone
  */
 test: {
   status(404);

@@ -1,9 +1,9 @@
-// The Postman side of notebooks/14_task_data.ipynb: one section per API call of the notebook, in order.
+// The Postman side of notebooks/42_task_data.ipynb: one section per API call of the notebook, in order.
 // postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
 
 /**
  * Airflow 3 only (3.3 or later): Airflow 2.11 cannot write XComs and has no task state store, so on Airflow 2
- * every request of this folder skips itself. The run id is fixed (`kit_14_run`), so the folder ends and deletes a
+ * every request of this folder skips itself. The run id is fixed (`kit_42_run`), so the folder ends and deletes a
  * leftover first and its run at the end. The `PUT` requests carry the header `Authorization: Bearer {{jwt}}`, as
  * the notebook sends them with `requests` and the client's token: `jwt` is the token the collection signed in with
  * (with `authMode` token the collection puts your API token there; with auth off the header is removed).
@@ -56,8 +56,8 @@ test: {
   status(200);
   const data = pm.response.json();
   pm.test("queued, with the id and conf asked for", () => {
-    pm.expect([data.dag_run_id, data.state]).to.eql(['kit_14_run', 'queued']);
-    pm.expect(data.conf).to.eql({message: 'hello from notebook 14', requested_by: '14_task_data'});
+    pm.expect([data.dag_run_id, data.state]).to.eql(['kit_42_run', 'queued']);
+    pm.expect(data.conf).to.eql({message: 'hello from notebook 42', requested_by: '42_task_data'});
   });
 }
 
@@ -69,7 +69,7 @@ test: {
 prerequest: {
   airflow3Only();
   if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('dependent_dag', 'kit_14_run'));
+    waitForRuns(120, runUrl('dependent_dag', 'kit_42_run'));
   }
 }
 test: {
@@ -88,8 +88,8 @@ test: {
   status(201);
   const data = pm.response.json();
   pm.test("created, with its value", () => {
-    pm.expect([data.task_id, data.key, data.map_index]).to.eql(['report', 'kit_14_review', -1]);
-    pm.expect(data.value).to.eql({checked_by: 'notebook 14', rows: 128});
+    pm.expect([data.task_id, data.key, data.map_index]).to.eql(['report', 'kit_42_review', -1]);
+    pm.expect(data.value).to.eql({checked_by: 'notebook 42', rows: 128});
   });
 }
 
@@ -114,7 +114,7 @@ prerequest: {
 }
 test: {
   status(200);
-  pm.test("the new value, whole", () => pm.expect(pm.response.json().value).to.eql({checked_by: 'notebook 14', rows: 130}));
+  pm.test("the new value, whole", () => pm.expect(pm.response.json().value).to.eql({checked_by: 'notebook 42', rows: 130}));
 }
 
 /**
@@ -125,7 +125,7 @@ prerequest: {
 }
 test: {
   status(200);
-  pm.test("the changed value", () => pm.expect(pm.response.json().value).to.eql({checked_by: 'notebook 14', rows: 130}));
+  pm.test("the changed value", () => pm.expect(pm.response.json().value).to.eql({checked_by: 'notebook 42', rows: 130}));
 }
 
 /**
@@ -184,7 +184,7 @@ test: {
   status(200);
   const data = pm.response.json();
   pm.test("the value; never expires", () => {
-    pm.expect(data.value).to.eql({job_id: 'job-kit14', cluster: 'spark-eu'});
+    pm.expect(data.value).to.eql({job_id: 'job-kit42', cluster: 'spark-eu'});
     pm.expect(data.expires_at).to.eql(null);
   });
 }
@@ -257,7 +257,7 @@ test: {
 prerequest: {
   airflow3Only();
   if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('dependent_dag', 'kit_14_run'));
+    waitForRuns(120, runUrl('dependent_dag', 'kit_42_run'));
   }
 }
 test: {
@@ -274,7 +274,7 @@ prerequest: {
 test: {
   status(200);
   const keys = pm.response.json().xcom_entries.map(x => x.key).sort();
-  pm.test("the task's own XComs again; kit_14_review is gone", () => pm.expect(keys).to.eql(['message', 'requested_by', 'return_value', 'run_type']));
+  pm.test("the task's own XComs again; kit_42_review is gone", () => pm.expect(keys).to.eql(['message', 'requested_by', 'return_value', 'run_type']));
 }
 
 /**
@@ -287,7 +287,7 @@ test: {
   status(200);
   const entries = pm.response.json().task_state_store;
   pm.test("both keys kept, with their values", () => pm.expect(entries.map(e => [e.key, e.value])).to.eql([
-    ['job_id', {job_id: 'job-kit14', cluster: 'spark-eu'}], ['watermark', '2024-05-15']]));
+    ['job_id', {job_id: 'job-kit42', cluster: 'spark-eu'}], ['watermark', '2024-05-15']]));
 }
 
 /**

@@ -1,10 +1,10 @@
-// The Postman side of notebooks/13_changing_state.ipynb: one section per API call of the notebook, in order.
+// The Postman side of notebooks/21_changing_state.ipynb: one section per API call of the notebook, in order.
 // postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
 
 /**
  * The folder presses the UI's buttons through the API, as the notebook does, with the DAGs `changing_state`
- * and `sales_by_region`: its runs have fixed ids (`kit_13_stuck`, `kit_13_broken`, `kit_13_eu`,
- * `kit_13_us`), so it ends and deletes leftovers of an interrupted earlier run first, and its runs at the
+ * and `sales_by_region`: its runs have fixed ids (`kit_21_stuck`, `kit_21_broken`, `kit_21_eu`,
+ * `kit_21_us`), so it ends and deletes leftovers of an interrupted earlier run first, and its runs at the
  * end. Requests that need a task or a run in a given state wait for it in their pre-request script (at most
  * two minutes), as the notebook does. The requests that stand for a loop of the notebook are sent once per
  * value (the Collection Runner repeats them; with Send, send them once per value).
@@ -95,10 +95,10 @@ test: {
 prerequest: {
   airflow3Only();
   loopPreEach('run13', [
-               {"dagId13": "changing_state", "runId13": "kit_13_stuck"},
-               {"dagId13": "changing_state", "runId13": "kit_13_broken"},
-               {"dagId13": "sales_by_region", "runId13": "kit_13_eu"},
-               {"dagId13": "sales_by_region", "runId13": "kit_13_us"}]);
+               {"dagId13": "changing_state", "runId13": "kit_21_stuck"},
+               {"dagId13": "changing_state", "runId13": "kit_21_broken"},
+               {"dagId13": "sales_by_region", "runId13": "kit_21_eu"},
+               {"dagId13": "sales_by_region", "runId13": "kit_21_us"}]);
 }
 test: {
   status(200, 404);
@@ -116,10 +116,10 @@ test: {
 prerequest: {
   airflow3Only();
   loopPreEach('run13', [
-               {"dagId13": "changing_state", "runId13": "kit_13_stuck"},
-               {"dagId13": "changing_state", "runId13": "kit_13_broken"},
-               {"dagId13": "sales_by_region", "runId13": "kit_13_eu"},
-               {"dagId13": "sales_by_region", "runId13": "kit_13_us"}]);
+               {"dagId13": "changing_state", "runId13": "kit_21_stuck"},
+               {"dagId13": "changing_state", "runId13": "kit_21_broken"},
+               {"dagId13": "sales_by_region", "runId13": "kit_21_eu"},
+               {"dagId13": "sales_by_region", "runId13": "kit_21_us"}]);
 }
 test: {
   status(204, 404);
@@ -127,7 +127,7 @@ test: {
 }
 
 /**
- * 1a · Trigger kit_13_stuck
+ * 1a · Trigger kit_21_stuck
  *
  * Its task `hold` will wait 25 s (the conf's `hold`), unless it is marked.
  */
@@ -137,11 +137,11 @@ prerequest: {
 test: {
   status(200);
   const data = pm.response.json();
-  pm.test("queued, with its conf", () => pm.expect([data.dag_run_id, data.state, data.conf]).to.eql(['kit_13_stuck', 'queued', {hold: 25}]));
+  pm.test("queued, with its conf", () => pm.expect([data.dag_run_id, data.state, data.conf]).to.eql(['kit_21_stuck', 'queued', {hold: 25}]));
 }
 
 /**
- * 1b · Trigger kit_13_broken
+ * 1b · Trigger kit_21_broken
  *
  * The instance of `transform` for `us` fails on both of its tries (the conf's `broken`), so the run fails.
  */
@@ -151,7 +151,7 @@ prerequest: {
 test: {
   status(200);
   const data = pm.response.json();
-  pm.test("queued, with its conf", () => pm.expect([data.dag_run_id, data.state, data.conf]).to.eql(['kit_13_broken', 'queued', {broken: ['us']}]));
+  pm.test("queued, with its conf", () => pm.expect([data.dag_run_id, data.state, data.conf]).to.eql(['kit_21_broken', 'queued', {broken: ['us']}]));
 }
 
 /**
@@ -160,12 +160,12 @@ test: {
  * The notebook asks this every half second until `hold` runs; here the pre-request script does (and waits 2 s
  * more), and this request shows it.
  *
- * @where run_id = kit_13_stuck
+ * @where run_id = kit_21_stuck
  * @where task_id = hold
  */
 prerequest: {
   airflow3Only();
-  waitForTask('kit_13_stuck', 'hold', 'running', 2);
+  waitForTask('kit_21_stuck', 'hold', 'running', 2);
 }
 test: {
   status(200);
@@ -226,7 +226,7 @@ test: {
 prerequest: {
   airflow3Only();
   if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('changing_state', 'kit_13_stuck'));
+    waitForRuns(120, runUrl('changing_state', 'kit_21_stuck'));
   }
 }
 test: {
@@ -288,18 +288,18 @@ prerequest: {
 test: {
   status(200);
   pm.test("the report's address", () => pm.expect(pm.response.json().extra_links).to.eql({
-    Report: 'https://reports.example.com/changing_state/kit_13_stuck'}));
+    Report: 'https://reports.example.com/changing_state/kit_21_stuck'}));
 }
 
 /**
  * 4.1 · A mapped task's instances
  *
- * The pre-request script waits until `kit_13_broken` has finished (failed).
+ * The pre-request script waits until `kit_21_broken` has finished (failed).
  */
 prerequest: {
   airflow3Only();
   if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('changing_state', 'kit_13_broken'));
+    waitForRuns(120, runUrl('changing_state', 'kit_21_broken'));
   }
 }
 test: {
@@ -374,12 +374,12 @@ test: {
 /**
  * 5a · Mark the task group load failed: the dry run
  *
- * The pre-request script first waits until `kit_13_broken`, resumed, has finished, as the notebook does.
+ * The pre-request script first waits until `kit_21_broken`, resumed, has finished, as the notebook does.
  */
 prerequest: {
   airflow3Only();
   if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('changing_state', 'kit_13_broken'));
+    waitForRuns(120, runUrl('changing_state', 'kit_21_broken'));
   }
 }
 test: {
@@ -448,7 +448,7 @@ test: {
   status(200);
   const run = pm.response.json();
   pm.test("queued again, with its note", () => pm.expect([run.dag_run_id, run.state, run.note]).to.eql([
-    'kit_13_stuck', 'queued', 'the orders were wrong: load them again']));
+    'kit_21_stuck', 'queued', 'the orders were wrong: load them again']));
 }
 
 /**
@@ -478,19 +478,19 @@ test: {
 /**
  * 7.1 · Mark several task instances, of two runs, in one request
  *
- * The pre-request script first waits until `kit_13_stuck`, cleared, has finished, as the notebook does.
+ * The pre-request script first waits until `kit_21_stuck`, cleared, has finished, as the notebook does.
  */
 prerequest: {
   airflow3Only();
   if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('changing_state', 'kit_13_stuck'));
+    waitForRuns(120, runUrl('changing_state', 'kit_21_stuck'));
   }
 }
 test: {
   status(200);
   const update = pm.response.json().update;
   pm.test("both updated, no error", () => {
-    pm.expect(update.success.slice().sort()).to.eql(['changing_state.kit_13_broken.transform[0]', 'changing_state.kit_13_stuck.transform[0]']);
+    pm.expect(update.success.slice().sort()).to.eql(['changing_state.kit_21_broken.transform[0]', 'changing_state.kit_21_stuck.transform[0]']);
     pm.expect(update.errors).to.eql([]);
   });
 }
@@ -505,7 +505,7 @@ test: {
   status(200);
   const tis = pm.response.json().task_instances.map(t => [t.dag_run_id, t.task_id, t.map_index, t.state]).sort();
   pm.test("the two instances just marked", () => pm.expect(tis).to.eql([
-    ['kit_13_broken', 'transform', 0, 'failed'], ['kit_13_stuck', 'transform', 0, 'failed']]));
+    ['kit_21_broken', 'transform', 0, 'failed'], ['kit_21_stuck', 'transform', 0, 'failed']]));
 }
 
 /**
@@ -517,7 +517,7 @@ prerequest: {
 test: {
   status(200);
   const runs = pm.response.json().dag_runs.map(r => [r.dag_run_id, r.state]).sort();
-  pm.test("both queued again", () => pm.expect(runs).to.eql([['kit_13_broken', 'queued'], ['kit_13_stuck', 'queued']]));
+  pm.test("both queued again", () => pm.expect(runs).to.eql([['kit_21_broken', 'queued'], ['kit_21_stuck', 'queued']]));
 }
 
 /**
@@ -529,7 +529,7 @@ test: {
 prerequest: {
   airflow3Only();
   if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('changing_state', 'kit_13_stuck'), runUrl('changing_state', 'kit_13_broken'));
+    waitForRuns(120, runUrl('changing_state', 'kit_21_stuck'), runUrl('changing_state', 'kit_21_broken'));
   }
 }
 test: {
@@ -560,7 +560,7 @@ prerequest: {
 test: {
   status(200);
   const run = pm.response.json();
-  pm.test("queued, for partition eu", () => pm.expect([run.dag_run_id, run.state, run.partition_key]).to.eql(['kit_13_eu', 'queued', 'eu']));
+  pm.test("queued, for partition eu", () => pm.expect([run.dag_run_id, run.state, run.partition_key]).to.eql(['kit_21_eu', 'queued', 'eu']));
 }
 
 /**
@@ -572,7 +572,7 @@ prerequest: {
 test: {
   status(200);
   const run = pm.response.json();
-  pm.test("queued, for partition us", () => pm.expect([run.dag_run_id, run.state, run.partition_key]).to.eql(['kit_13_us', 'queued', 'us']));
+  pm.test("queued, for partition us", () => pm.expect([run.dag_run_id, run.state, run.partition_key]).to.eql(['kit_21_us', 'queued', 'us']));
 }
 
 /**
@@ -583,13 +583,13 @@ test: {
 prerequest: {
   airflow3Only();
   if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('sales_by_region', 'kit_13_eu'), runUrl('sales_by_region', 'kit_13_us'));
+    waitForRuns(120, runUrl('sales_by_region', 'kit_21_eu'), runUrl('sales_by_region', 'kit_21_us'));
   }
 }
 test: {
   status(200);
   const tis = pm.response.json().task_instances;
-  pm.test("the task instance of kit_13_eu", () => pm.expect(tis.map(t => [t.dag_run_id, t.task_id])).to.eql([['kit_13_eu', 'load_region']]));
+  pm.test("the task instance of kit_21_eu", () => pm.expect(tis.map(t => [t.dag_run_id, t.task_id])).to.eql([['kit_21_eu', 'load_region']]));
 }
 
 /**
@@ -601,18 +601,18 @@ prerequest: {
 test: {
   status(200);
   const runs = pm.response.json().dag_runs;
-  pm.test("kit_13_eu queued again", () => pm.expect(runs.map(r => [r.dag_run_id, r.partition_key, r.state])).to.eql([['kit_13_eu', 'eu', 'queued']]));
+  pm.test("kit_21_eu queued again", () => pm.expect(runs.map(r => [r.dag_run_id, r.partition_key, r.state])).to.eql([['kit_21_eu', 'eu', 'queued']]));
 }
 
 /**
  * 9.4 · Take a run out of its partition: the dry run
  *
- * The pre-request script first waits until `kit_13_eu`, cleared, has finished, as the notebook does.
+ * The pre-request script first waits until `kit_21_eu`, cleared, has finished, as the notebook does.
  */
 prerequest: {
   airflow3Only();
   if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('sales_by_region', 'kit_13_eu'));
+    waitForRuns(120, runUrl('sales_by_region', 'kit_21_eu'));
   }
 }
 test: {
@@ -653,7 +653,7 @@ test: {
   status(200);
   const update = pm.response.json().update;
   pm.test("both noted, no error", () => {
-    pm.expect(update.success.slice().sort()).to.eql(['changing_state.kit_13_broken', 'sales_by_region.kit_13_eu']);
+    pm.expect(update.success.slice().sort()).to.eql(['changing_state.kit_21_broken', 'sales_by_region.kit_21_eu']);
     pm.expect(update.errors).to.eql([]);
   });
 }
@@ -666,12 +666,12 @@ prerequest: {
 }
 test: {
   status(200);
-  const mine = pm.response.json().dag_runs.filter(r => r.dag_run_id.startsWith('kit_13_'));
+  const mine = pm.response.json().dag_runs.filter(r => r.dag_run_id.startsWith('kit_21_'));
   pm.test("this folder's four runs, by run id, with their notes", () => pm.expect(mine.map(r => [r.dag_id, r.dag_run_id, r.note])).to.eql([
-    ['changing_state', 'kit_13_broken', 'us fixed by hand'],
-    ['sales_by_region', 'kit_13_eu', 'loaded again from the source'],
-    ['changing_state', 'kit_13_stuck', 'the orders were wrong: load them again'],
-    ['sales_by_region', 'kit_13_us', null]]));
+    ['changing_state', 'kit_21_broken', 'us fixed by hand'],
+    ['sales_by_region', 'kit_21_eu', 'loaded again from the source'],
+    ['changing_state', 'kit_21_stuck', 'the orders were wrong: load them again'],
+    ['sales_by_region', 'kit_21_us', null]]));
 }
 
 /**
@@ -683,8 +683,8 @@ prerequest: {
 test: {
   status(200);
   const tis = pm.response.json().task_instances.map(t => [t.dag_run_id, t.task_id, t.try_number]).sort();
-  pm.test("publish of kit_13_stuck ran twice, of kit_13_broken is gone; eu loaded twice", () => pm.expect(tis).to.eql([
-    ['kit_13_eu', 'load_region', 2], ['kit_13_stuck', 'publish', 2], ['kit_13_us', 'load_region', 1]]));
+  pm.test("publish of kit_21_stuck ran twice, of kit_21_broken is gone; eu loaded twice", () => pm.expect(tis).to.eql([
+    ['kit_21_eu', 'load_region', 2], ['kit_21_stuck', 'publish', 2], ['kit_21_us', 'load_region', 1]]));
 }
 
 /**
@@ -695,8 +695,8 @@ test: {
 prerequest: {
   airflow3Only();
   if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('changing_state', 'kit_13_stuck'), runUrl('changing_state', 'kit_13_broken'),
-                runUrl('sales_by_region', 'kit_13_eu'), runUrl('sales_by_region', 'kit_13_us'));
+    waitForRuns(120, runUrl('changing_state', 'kit_21_stuck'), runUrl('changing_state', 'kit_21_broken'),
+                runUrl('sales_by_region', 'kit_21_eu'), runUrl('sales_by_region', 'kit_21_us'));
   }
 }
 test: {
@@ -717,5 +717,5 @@ prerequest: {
 test: {
   status(200);
   const ids = pm.response.json().dag_runs.map(r => r.dag_run_id);
-  pm.test("none of this folder's runs is left", () => pm.expect(ids).to.not.include.any.members(['kit_13_stuck', 'kit_13_broken', 'kit_13_eu', 'kit_13_us']));
+  pm.test("none of this folder's runs is left", () => pm.expect(ids).to.not.include.any.members(['kit_21_stuck', 'kit_21_broken', 'kit_21_eu', 'kit_21_us']));
 }

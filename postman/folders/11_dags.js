@@ -1,12 +1,12 @@
-// The Postman side of notebooks/01_dags.ipynb: one section per API call of the notebook, in order.
+// The Postman side of notebooks/11_dags.ipynb: one section per API call of the notebook, in order.
 // postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
 
 /**
  * Leaves the DAGs as it found them: unpaused, no favorite. The DAG it reads is the collection variable `dagId`,
  * set by request 3's pre-request script: change it there to read another DAG.
  *
- * Section 12 of the notebook writes a DAG file of its own, `kit_01_versioned.py`, into the DAGs folder; Postman
- * cannot write files, so its requests (12.1 to 12.9) find no DAG `kit_01_versioned` and answer 404, which their
+ * Section 12 of the notebook writes a DAG file of its own, `kit_11_versioned.py`, into the DAGs folder; Postman
+ * cannot write files, so its requests (12.1 to 12.9) find no DAG `kit_11_versioned` and answer 404, which their
  * tests accept, unless you copy the file there yourself (the notebook shows both versions of it). Request 12.5
  * then asks for a parse of that file; without it, of `random_failures.py` (request 3's `fileToken`).
  *
@@ -308,12 +308,12 @@ test: {
 /**
  * 12.2 · See the DAG listed
  *
- * 404 unless its file `kit_01_versioned.py` is in the DAGs folder (Postman cannot write it: the notebook does).
+ * 404 unless its file `kit_11_versioned.py` is in the DAGs folder (Postman cannot write it: the notebook does).
  */
 test: {
   status(200, 404);
   if (pm.response.code === 200) {
-    pm.test("the DAG of kit_01_versioned.py", () => pm.expect(pm.response.json().fileloc).to.match(/kit_01_versioned\.py$/));
+    pm.test("the DAG of kit_11_versioned.py", () => pm.expect(pm.response.json().fileloc).to.match(/kit_11_versioned\.py$/));
   }
 }
 
@@ -328,7 +328,7 @@ prerequest: {
 test: {
   status(200, 404);
   if (pm.response.code === 200) {
-    pm.test("the run asked for", () => pm.expect(pm.response.json().dag_run_id).to.eql('kit_01_run'));
+    pm.test("the run asked for", () => pm.expect(pm.response.json().dag_run_id).to.eql('kit_11_run'));
   }
 }
 
@@ -397,7 +397,7 @@ test: {
 test: {
   status(200, 404);
   if (pm.response.code === 200) {
-    pm.test("the DAG, stale or not", () => pm.expect(pm.response.json().dag_id).to.eql('kit_01_versioned'));
+    pm.test("the DAG, stale or not", () => pm.expect(pm.response.json().dag_id).to.eql('kit_11_versioned'));
   }
 }
 

@@ -10,12 +10,16 @@ run, with an Airflow 2 beside the session's stack (peer_stack) while its cells r
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
+import random
+import runpy
 import shutil
 import signal
 import socket
 import subprocess
+import textwrap
 import time
 from pathlib import Path
 
@@ -96,7 +100,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_report_header(config):
-    return f"Airflow {Stack(MAJOR).version} (KIT_AIRFLOW={MAJOR}); stacks in {TEST_HOME}"
+    return [f"Airflow {Stack(MAJOR).version} (KIT_AIRFLOW={MAJOR}); stacks in {TEST_HOME}",
+            f"each lesson is first stopped at a cell chosen at random: KIT_STOP_SEED={STOP_SEED} replays it"]
 
 
 # --- stacks --------------------------------------------------------------------------------------
@@ -191,6 +196,9 @@ FIRST_CELL: dict[str, str] = {}  # notebook file name -> node id of its first / 
 LAST_CELL: dict[str, str] = {}
 state_before_notebook: dict[str, dict] = {}  # notebook file name -> stack_state before its first cell
 state_after_notebook: dict[str, dict] = {}  # ... and after its last cell
+STOPPED_AFTER: dict[str, int] = {}  # notebook file name -> the cell its run before nbval's stopped after
+# Each lesson is first run up to a cell chosen at random, then stopped (KIT_STOP_SEED replays a choice).
+STOP_SEED = int(os.environ.get("KIT_STOP_SEED") or random.SystemRandom().randrange(1_000_000))
 
 
 def stack_state(af) -> dict:
@@ -205,15 +213,42 @@ def stack_state(af) -> dict:
 
 
 def pytest_runtest_setup(item):
-    """Notebook cells (nbval) take no fixtures: start the stack for them too, never using yours."""
+    """Notebook cells (nbval) take no fixtures: start the stack for them too, never using yours. Before a
+    lesson's first cell: the stack's state, then the lesson run in a kernel of its own up to a cell chosen
+    at random and stopped there, as a learner who restarts the kernel half-way; nbval's run that follows
+    is the learner's run from the top (tests/test_notebooks.py compares the states)."""
     if item.path.suffix != ".ipynb":
         return
     stack = session_stack()
+    if MIGRATION in item.nodeid:
+        peer.get()
     if item.nodeid in FIRST_CELL.values():
         from apikit import Airflow
         state_before_notebook[item.path.name] = stack_state(Airflow(stack.url, verbose=False))
-    if MIGRATION in item.nodeid:
-        peer.get()
+        STOPPED_AFTER[item.path.name] = run_and_stop(item.path)
+
+
+def run_and_stop(path: Path) -> int:
+    """Run the lesson's cells up to a code cell chosen with STOP_SEED (the last one is a complete run),
+    then shut its kernel down; the number of that cell."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    code = [n for n, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    stop = random.Random(f"{STOP_SEED} {path.name}").choice(code)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    try:
+        with client.setup_kernel():
+            for n in code:
+                client.execute_cell(nb.cells[n], n)
+                if n == stop:
+                    break
+    except Exception as exc:
+        raise AssertionError(f"{path.name}, run up to cell {stop} to be stopped there "
+                             f"(KIT_STOP_SEED={STOP_SEED} replays it), failed before: {exc}") from None
+    return stop
 
 
 def pytest_runtest_teardown(item, nextitem):
@@ -222,6 +257,37 @@ def pytest_runtest_teardown(item, nextitem):
         state_after_notebook[item.path.name] = stack_state(Airflow(main.stack.url, verbose=False))
     if MIGRATION in item.nodeid and (nextitem is None or MIGRATION not in nextitem.nodeid):
         peer.stop()
+
+
+# --- lessons: what each one claims, checked in its own kernel -------------------------------------
+@functools.cache
+def lesson_checks(name: str) -> dict[str, str]:
+    """tests/lessons/NN_name.py for notebooks/NN_name.ipynb: AFTER maps the id of a cell to the checks of
+    what the lesson claims there (Python that the lesson's own kernel runs right after that cell, on
+    every Airflow version: on 2.11 nbval compares no outputs, so these checks are what proves them)."""
+    path = REPO / "tests" / "lessons" / f"{Path(name).stem}.py"
+    return runpy.run_path(str(path)).get("AFTER", {}) if path.exists() else {}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    if item.path.suffix == ".ipynb":
+        checks = lesson_checks(item.path.name).get(item.cell.get("id"))
+        if checks:
+            check_in_kernel(item, textwrap.dedent(checks).strip())
+    return result
+
+
+def check_in_kernel(item, code: str) -> None:
+    from nbval.plugin import NbCellError
+
+    reply = item.parent.kernel.kc.execute_interactive(code, silent=True, store_history=False, timeout=300,
+                                                       output_hook=lambda message: None)["content"]
+    if reply["status"] != "ok":
+        raise NbCellError(item.cell_num, f"what the lesson claims after cell {item.cell['id']!r} does not hold "
+                          f"(tests/lessons/{item.path.stem}.py): {reply.get('ename')}: {reply.get('evalue')}",
+                          code, "\n".join(reply.get("traceback", [])))
 
 
 def pytest_sessionfinish(session):

@@ -7,7 +7,8 @@ from apikit.client import (
                            AirflowNotRunning,
                            AirflowTimeout,
                            connect,
+                           frame,
 )
 
 __all__ = ["Airflow", "AirflowAPIError", "AirflowAuthError", "AirflowError", "AirflowNotRunning",
-           "AirflowTimeout", "connect"]
+           "AirflowTimeout", "connect", "frame"]

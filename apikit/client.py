@@ -11,6 +11,7 @@ import json
 import os
 import random
 import time
+from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -235,13 +236,17 @@ class Airflow:
                 return found
 
     def table(self, path: str, columns: list[str] | None = None, key: str | None = None, **params):
-        """A list endpoint as a pandas DataFrame, all pages, optionally only some columns."""
-        import pandas as pd
+        """A list endpoint as a table (`frame`), all pages, optionally only some columns."""
+        return frame(self.items(path, key=key, **params), columns)
 
-        frame = pd.DataFrame(self.items(path, key=key, **params))
-        if columns:
-            frame = frame.reindex(columns=columns)
-        return frame
+    @contextmanager
+    def quiet(self):
+        """`with af.quiet():` the calls inside print nothing (a loop that asks every half second)."""
+        verbose, self.verbose = self.verbose, False
+        try:
+            yield self
+        finally:
+            self.verbose = verbose
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 180, progress: bool = True) -> dict:
         """Poll a DAG run until it has finished; show finished tasks on a progress bar.
@@ -251,23 +256,22 @@ class Airflow:
         later, and the progress bar reads the run's task instances at each check anyway. Notebook 12
         compares the two; tests/test_client.py checks that this one polls."""
         bar = Progress(f"{dag_id} {run_id}") if progress else None
-        quiet, self.verbose = self.verbose, False
         began = time.monotonic()
         try:
-            while True:
-                run = self.get(f"/dags/{dag_id}/dagRuns/{run_id}")
-                if bar is not None:
-                    tis = self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
-                    bar.update(sum(ti["state"] in ("success", "failed", "upstream_failed", "skipped")
-                                   for ti in tis), len(tis), run["state"])
-                if run["state"] in FINISHED:
-                    return run
-                if time.monotonic() - began > timeout:
-                    raise AirflowError(f"{dag_id} run {run_id} is still {run['state']} after "
-                                       f"{timeout:.0f} s: look at it in the UI, {self.url}")
-                time.sleep(0.5)
+            with self.quiet():
+                while True:
+                    run = self.get(f"/dags/{dag_id}/dagRuns/{run_id}")
+                    if bar is not None:
+                        tis = self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
+                        bar.update(sum(ti["state"] in ("success", "failed", "upstream_failed", "skipped")
+                                       for ti in tis), len(tis), run["state"])
+                    if run["state"] in FINISHED:
+                        return run
+                    if time.monotonic() - began > timeout:
+                        raise AirflowError(f"{dag_id} run {run_id} is still {run['state']} after "
+                                           f"{timeout:.0f} s: look at it in the UI, {self.url}")
+                    time.sleep(0.5)
         finally:
-            self.verbose = quiet
             if bar is not None:
                 bar.close(time.monotonic() - began)
 
@@ -306,6 +310,17 @@ class Progress:
                 widget.close()
         else:
             print(line)
+
+
+def frame(data: dict | list, columns: list[str] | None = None):
+    """API answers as a pandas table that reads: one row per object (a dict alone is one row), the values
+    as the API sent them (an integer stays an integer, not 1.0), and every null, or a field an object lacks,
+    shown one way: None. `columns` picks and orders them."""
+    import pandas as pd
+
+    rows = [data] if isinstance(data, dict) else list(data)
+    table = pd.DataFrame(rows, columns=columns, dtype=object)
+    return table.where(table.notna(), None)
 
 
 def local_url() -> str:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from apikit import Airflow, AirflowAPIError, AirflowAuthError, AirflowError, AirflowNotRunning
+from apikit import Airflow, AirflowAPIError, AirflowAuthError, AirflowError, AirflowNotRunning, frame
 from conftest import free_port
 from helpers import delete_runs, run_body
 
@@ -109,13 +109,27 @@ def test_table_has_the_asked_columns(af):
     assert {"api_dag", "dependent_dag", "random_failures"} <= set(frame["dag_id"])
 
 
-def test_verbose_calls_show_method_path_status(af, capsys):
+def test_verbose_calls_show_method_path_status_and_quiet_ones_do_not(af, capsys):
     af.verbose = True
     try:
         af.get("/version")
+        with af.quiet():
+            af.get("/version")
+        af.get("/health" if af.major < 3 else "/monitor/health")
     finally:
         af.verbose = False
-    assert capsys.readouterr().out.strip() == f"GET {af.api}/version -> 200"
+    health = "/health" if af.major < 3 else "/monitor/health"
+    assert capsys.readouterr().out.split("\n")[:-1] == [f"GET {af.api}/version -> 200",
+                                                        f"GET {af.api}{health} -> 200"]
+
+
+def test_a_frame_shows_what_the_api_sent():
+    """Integers stay integers; a null, or a field one object lacks, reads None, the same in every table."""
+    table = frame([{"run": 1, "note": None}, {"run": 2, "conf": {"a": 1}}], ["run", "note", "conf", "gone"])
+    assert table.to_dict("records") == [{"run": 1, "note": None, "conf": None, "gone": None},
+                                        {"run": 2, "note": None, "conf": {"a": 1}, "gone": None}]
+    assert "NaN" not in table.to_string() and "1.0" not in table.to_string()
+    assert frame({"run": 3}).to_dict("records") == [{"run": 3}]
 
 
 # --- waiting for a run: af.wait_for_run polls; Airflow 3's /wait (notebook 12) finds the same -----------

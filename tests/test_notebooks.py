@@ -3,22 +3,21 @@ default stack, no per-cell execution times), and as run (nbval runs each one in 
 records the stack's state before its first cell and after its last one and puts each clean-up test here
 right after that last cell).
 
-Each notebook leaves the stack as it found it: what it made (variables, connections, pools, DAG runs) it
-deletes, the DAGs it paused it unpauses. On Airflow 3 each then runs a second time, as a learner who runs
-it again would: green, and again leaving the stack as it found it. (On Airflow 2 the first run's clean-up
-is checked; its second run would take the same cells through the same states again.)"""
+A learner may stop a lesson anywhere (restart the kernel) and run it again from the top. So before nbval
+runs a lesson, conftest.py runs it up to a cell chosen at random and stops it there; nbval's run is then
+the run from the top, which must pass (on Airflow 3 with the committed outputs) and leave the stack as the
+lesson found it: what it made (variables, connections, pools, DAG runs) deleted, the DAGs it paused
+unpaused. What each lesson claims beyond its outputs is checked in its kernel (tests/lessons/)."""
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from apikit.stack import DEFAULT_PORT, REPO
-from conftest import MAJOR, stack_state, state_after_notebook, state_before_notebook
+from conftest import STOP_SEED, STOPPED_AFTER, lesson_checks, state_after_notebook, state_before_notebook
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -116,37 +115,34 @@ def test_changes_names_what_was_left_behind():
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.name)
-def test_notebook_leaves_the_stack_as_it_found_it(notebook: Path, af):
+def test_lesson_stopped_anywhere_runs_again_and_leaves_the_stack_as_it_found_it(notebook: Path):
+    """Before nbval ran it, conftest.py ran the lesson up to a cell chosen at random and stopped there, as a
+    learner who restarts the kernel half-way (a stop after the last cell is a complete run). nbval's run
+    from the top then passed (on Airflow 3 with the committed outputs), and left the stack as the lesson
+    found it before the stopped run: nothing it made left behind, nothing it paused still paused."""
     before, after = state_before_notebook.get(notebook.name), state_after_notebook.get(notebook.name)
     assert before is not None and after is not None, (
         f"nbval did not run {notebook.name} in this session, so there is nothing to compare: run this "
         f"test together with the notebook (pytest notebooks/{notebook.name} {__file__})")
-    assert not changes(before, after), \
-        f"{notebook.name} did not leave the stack as it found it: {changes(before, after)}"
-    if MAJOR != "3":
-        return
-    nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(notebook.parent)}})
-    client.execute()  # raises CellExecutionError, with the cell and its traceback, if a cell fails
-    again = stack_state(af)
-    assert not changes(before, again), \
-        f"{notebook.name}, run again, did not leave the stack as it found it: {changes(before, again)}"
+    assert not changes(before, after), (
+        f"{notebook.name}, stopped after cell {STOPPED_AFTER[notebook.name]} (KIT_STOP_SEED={STOP_SEED} "
+        f"replays it) and run again, did not leave the stack as it found it: {changes(before, after)}")
 
 
-def test_notebook_04_starts_clean_after_an_interrupted_run(af, stack):
-    """What an interrupted run of notebook 22 leaves behind (its variable, connection and pool) is
-    deleted by its first cells, and the notebook runs green."""
-    af.post("/variables", json={"key": "kit_22_greeting", "value": "left behind"})
-    af.post("/connections", json={"connection_id": "kit_22_http", "conn_type": "http"})
-    af.post("/pools", json={"name": "kit_22_pool", "slots": 1, "include_deferred": False} if af.major >= 3
-            else {"name": "kit_22_pool", "slots": 1})
-    path = REPO / "notebooks" / "22_variables_connections_pools.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    state = stack_state(af)
-    assert not [k for k in state["variables"] + state["connections"] if k.startswith("kit_22")]
-    assert not [p for p, _ in state["pools"] if p.startswith("kit_22")]
+# --- what the lessons claim: tests/lessons/ --------------------------------------------------------
+CHECKS = sorted((REPO / "tests" / "lessons").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", CHECKS, ids=lambda p: p.name)
+def test_lesson_checks_name_cells_of_their_lesson(path):
+    """Each file of tests/lessons/ is a lesson's, and each of its checks names a code cell of it by id:
+    a check whose cell is gone would never run."""
+    lesson = REPO / "notebooks" / f"{path.stem}.ipynb"
+    assert lesson.exists(), f"{path.name} checks a lesson that does not exist ({lesson.name})"
+    ids = {cell.get("id") for cell in json.loads(lesson.read_text())["cells"] if cell["cell_type"] == "code"}
+    checks = lesson_checks(lesson.name)
+    assert checks, f"{path.name} has no AFTER checks"
+    assert set(checks) <= ids, f"{path.name} checks cells that {lesson.name} does not have: {sorted(set(checks) - ids)}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -69,9 +70,31 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
 
 
-# --- Postman: running newman ---------------------------------------------------------------------
+# --- Postman: the collection ------------------------------------------------------------------------
+OUTLINE = REPO / "tests" / "data" / "postman-outline.json"
+PM_TEST = re.compile(r"pm\.test\((.*?), \(\) =>", re.S)
+
+
 def load_collection() -> dict:
     return json.loads(COLLECTION.read_text())
+
+
+def pm_test_name(first_argument: str) -> str:
+    """A pm.test's name as its script writes it: a plain string's text, anything else as written."""
+    text = first_argument.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" and text[0] not in text[1:-1]:
+        return text[1:-1]
+    return text
+
+
+def collection_outline(collection: dict) -> list[dict]:
+    """What the collection holds, for tests/data/postman-outline.json: each folder's requests in order,
+    each with its method and URL and the set of its pm.test names (its scripts' shape left out)."""
+    def tests(item):
+        return sorted({pm_test_name(m) for e in item["event"] for m in PM_TEST.findall("\n".join(e["script"]["exec"]))})
+    return [{"folder": folder["name"], "requests": [
+        {"name": item["name"], "request": f"{item['request']['method']} {item['request']['url']['raw']}",
+         "tests": tests(item)} for item in folder["item"]]} for folder in collection["item"]]
 
 
 # --- running newman -----------------------------------------------------------------------------

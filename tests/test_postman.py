@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -20,7 +21,16 @@ import pytest
 import requests
 import yaml
 
-from helpers import ENVIRONMENTS, POSTMAN, environment, live_values, load_collection, run_newman
+from helpers import (
+    ENVIRONMENTS,
+    OUTLINE,
+    POSTMAN,
+    collection_outline,
+    environment,
+    live_values,
+    load_collection,
+    run_newman,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
@@ -353,6 +363,22 @@ def test_collection_is_built_from_its_sources():
     done = subprocess.run([sys.executable, "-m", "postman.build_collection", "--check"], cwd=REPO,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_collection_matches_its_outline():
+    """Each folder's requests (name, method and URL, in order) and each request's pm.test names are those
+    of tests/data/postman-outline.json, whatever shape the scripts take. After a lesson changed its calls
+    or its tests on purpose, refresh the file and review its diff:
+    KIT_REFRESH_OUTLINE=1 .venv/bin/python -m pytest tests/test_postman.py -k outline"""
+    outline = collection_outline(load_collection())
+    if os.environ.get("KIT_REFRESH_OUTLINE") == "1":
+        OUTLINE.write_text(json.dumps(outline, indent=1, ensure_ascii=False) + "\n")
+    expected = json.loads(OUTLINE.read_text())
+    assert [f["folder"] for f in outline] == [f["folder"] for f in expected]
+    for have, want in zip(outline, expected):
+        assert len(have["requests"]) == len(want["requests"]), f"{have['folder']}: the number of requests changed"
+        for request, wanted in zip(have["requests"], want["requests"]):
+            assert request == wanted, f"{have['folder']}: a request changed (or moved)"
 
 
 def test_collection_format_and_descriptions():

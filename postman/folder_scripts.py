@@ -1,33 +1,41 @@
 """Reads a folder's JavaScript file (postman/folders/NN_name.js): what Postman needs beyond the notebook's
 calls, one section per call. Standard library only; build_collection.py uses it.
 
-    /** The folder: Postman notes (added to its description), then @where / @variable lines. */
+    /** The folder: Postman notes (added to its description), then @where / @variable / @airflow3 lines. */
 
-    /**
-     * 1 · The request's name                first line: the request's name
-     *                                       a note, added to the description (optional)
-     * @where rf_run_id = {{rfRunId}}         tags: see below (optional)
+    /** 1 · The request's name                first line: the request's name
+     * @call GET /dags/{dag_id}/dagRuns/{run_id}   the notebook's call it belongs to (notebook_calls.py)
+     * @status 200                           the status codes its test accepts (optional)
+     *
+     * A note, added to the description.     (optional)
+     *
+     * @where run_id = {{rfRunId}}            more tags: see below (optional)
      */
     prerequest: {                            the pre-request script (optional)
       ...
     }
-    test: {                                  the test script
+    test: {                                  the rest of the test script (optional with @status)
       ...
     }
 
-Tags: `@where EXPR = VALUE`: where the notebook's call has EXPR (a name or an expression as the notebook
-writes it, or `/segment`, a segment of its path), the request sends VALUE (`{{aVariable}}`, a literal,
-or JSON); in the folder's comment it holds for every section. `@query key=value`: a query parameter only
-Postman sends. `@header Name: value`. In the folder's comment also `@variable name = default`: a
-collection variable declared with a default. The sections pair with the notebook's calls in order.
+Tags (lines starting with @, anywhere in the comment): `@call KEY` names the notebook's call the section
+belongs to, as notebook_calls.py keys it (its method and path as written, ` in CELL-ID` where the notebook
+makes it in several cells, ` as NAME` where one cell makes it several times); the order of the sections
+does not matter. `@status 200 201`: the test script starts with `status(200, 201);`. `@airflow3`: the
+pre-request script starts with `airflow3Only();` (the request skips itself on Airflow 2); in the folder's
+comment it holds for every section. `@where EXPR = VALUE`: where the notebook's call has EXPR (a name or an
+expression as the notebook writes it, or `/segment`, a segment of its path), the request sends VALUE
+(`{{aVariable}}`, a literal, or JSON); in the folder's comment it holds for every section. `@query
+key=value`: a query parameter only Postman sends. `@header Name: value`. In the folder's comment also
+`@variable name = default`: a collection variable declared with a default.
 
 Each block is a JavaScript block statement with a label, so the file is valid JavaScript (`node --check`)
 and each script keeps its own scope, as in the collection, where the builder wraps each script in `{ }`.
 Lines starting with // outside the comments and blocks are for the reader only.
 
-A statement in a block that only calls a snippet, e.g. `status(200, 201);`, becomes the snippet's lines
-(postman/scripts/snippets.js; a folder file may define its own, each a `function` with a /** comment */,
-before its first section). In a snippet, `$name` stands for the argument of that name, written as it
+A statement in a block that only calls a snippet, e.g. `waitForRuns(...);`, becomes the snippet's lines
+(postman/scripts/snippets.js, which every folder shares; a folder file may define its own, each a `function`
+with a /** comment */, before its first section, when no other folder needs it). In a snippet, `$name` stands for the argument of that name, written as it
 reads where it lands: in code as the call writes it, inside a string as text (an expression is spliced
 in with +, a rest parameter joined by " or "), in a comment as text (an array as its items, an object as
 its values joined by /).
@@ -74,6 +82,12 @@ class Section:
     def tag(self, key: str) -> list[str]:
         return [v for k, v in self.tags if k == key]
 
+    @property
+    def call(self) -> str | None:
+        """The key of the notebook's call this section belongs to (`@call`)."""
+        calls = self.tag("call")
+        return calls[0] if calls else None
+
 
 @dataclass
 class FolderScripts:
@@ -93,11 +107,9 @@ def doc_comment(lines: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     text, tags = [], []
     for raw in lines:
         line = re.sub(r"^\s*\* ?", "", raw).rstrip()
-        match = re.match(r"^@(\w+)\s+(.*)$", line)
+        match = re.match(r"^@(\w+)(?:\s+(.*))?$", line)
         if match:
-            tags.append((match[1], match[2].strip()))
-        elif tags and line.strip():
-            raise ScriptError(f"text after the tags of a comment: {line!r}")
+            tags.append((match[1], (match[2] or "").strip()))
         else:
             text.append(line)
     while text and not text[-1].strip():

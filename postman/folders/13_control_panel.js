@@ -15,17 +15,18 @@
  * @variable panelDagId = dependent_dag
  */
 
-/**
- * 1 · The DAGs to choose from
+/** 1 · The DAGs to choose from
+ * @call GET /dags
+ * @status 200
  */
 test: {
-  status(200);
   const ids = pm.response.json().dags.map(d => d.dag_id);
   pm.test("lists the webinar's DAGs", () => pm.expect(ids).to.include.members(['random_failures', 'dependent_dag', 'api_dag']));
 }
 
-/**
- * 2 · Check the conf, then trigger
+/** 2 · Check the conf, then trigger
+ * @call POST /dags/{dag_id}/dagRuns
+ * @status 200
  *
  * The body's conf is the one the notebook's tests send: change it, and the DAG (`panelDagId`) in the pre-
  * request script. The pre-request script checks the conf as the panel does (`JSON.parse`, then: is it an
@@ -62,14 +63,14 @@ prerequest: {
   }
 }
 test: {
-  status(200);
   const data = pm.response.json();
   pm.test("triggered, with the conf", () => pm.expect(data.conf.message).to.eql('hello from the control panel'));
   pm.collectionVariables.set('panelRunId', data.dag_run_id);
 }
 
-/**
- * 3a · Live status: the run
+/** 3a · Live status: the run
+ * @call GET /dags/{dag_id}/dagRuns/{run_id}
+ * @status 200
  *
  * The pre-request script asks every second until the run has finished, as the panel does.
  */
@@ -77,27 +78,26 @@ prerequest: {
   waitForRuns(600, runUrl(pm.collectionVariables.get('panelDagId'), pm.collectionVariables.get('panelRunId')));
 }
 test: {
-  status(200);
   pm.test("the run succeeded", () => pm.expect(pm.response.json().state).to.eql('success'));
 }
 
-/**
- * 3b · Live status: its tasks
+/** 3b · Live status: its tasks
+ * @call GET /dags/{dag_id}/dagRuns/{run_id}/taskInstances in e1b8d978
+ * @status 200
  */
 test: {
-  status(200);
   const states = pm.response.json().task_instances.map(t => t.state);
   pm.test("every task succeeded", () => pm.expect(states).to.eql(['success']));
 }
 
-/**
- * 4a · Log tail: the task that started last
+/** 4a · Log tail: the task that started last
+ * @call GET /dags/{dag_id}/dagRuns/{run_id}/taskInstances in 60cc4868
+ * @status 200
  *
  * The test keeps the task that started last and its try in `panelTaskId` and `panelTry`, for the log
  * request.
  */
 test: {
-  status(200);
   const started = pm.response.json().task_instances.filter(t => t.start_date);
   const last = started.sort((a, b) => Date.parse(b.start_date) - Date.parse(a.start_date))[0];
   pm.test("found the last task: report", () => pm.expect(last.task_id).to.eql('report'));
@@ -105,71 +105,69 @@ test: {
   pm.collectionVariables.set('panelTry', String(last.try_number));
 }
 
-/**
- * 4b · Log tail: its log
+/** 4b · Log tail: its log
+ * @call GET /dags/{dag_id}/dagRuns/{run_id}/taskInstances/{last['task_id']}/logs/{last['try_number']}
+ * @status 200
  *
  * The header `Accept: application/json` asks Airflow 2 for JSON instead of plain text.
  *
  * @header Accept: application/json
  */
 test: {
-  status(200);
   const content = pm.response.json().content;
   const lines = typeof content === 'string' ? content.split('\n') : content.map(e => e.event || '');
   pm.test("the task printed the conf", () => pm.expect(lines.join('\n')).to.include('dependent_dag received').and.include('hello from the control panel'));
 }
 
-/**
- * 5 · How many runs dependent_dag has
+/** 5 · How many runs dependent_dag has
+ * @call GET /dags/dependent_dag/dagRuns in 7240975a
+ * @status 200
  *
  * Request 2 counted the runs before the trigger (`panelRunsBefore`).
  */
 test: {
-  status(200);
   const total = pm.response.json().total_entries;
   const before = Number(pm.collectionVariables.get('panelRunsBefore'));
   pm.test("one run more than before the trigger", () => pm.expect(total).to.eql(before + 1));
 }
 
-/**
- * 6 · Check: a refused conf sent nothing
+/** 6 · Check: a refused conf sent nothing
+ * @call GET /dags/dependent_dag/dagRuns in 551e4679
+ * @status 200
  *
  * The confs the panel refused (request 2's pre-request tests) sent nothing: the count has not changed since
  * request 5.
  */
 test: {
-  status(200);
   const total = pm.response.json().total_entries;
   const before = Number(pm.collectionVariables.get('panelRunsBefore'));
   pm.test("no other run", () => pm.expect(total).to.eql(before + 1));
 }
 
-/**
- * 7 · Check: exactly one run more
+/** 7 · Check: exactly one run more
+ * @call GET /dags/dependent_dag/dagRuns in c951a462
+ * @status 200
  *
  * Exactly one run more than before request 2 (`panelRunsBefore`).
  */
 test: {
-  status(200);
   const total = pm.response.json().total_entries;
   const before = Number(pm.collectionVariables.get('panelRunsBefore'));
   pm.test("exactly one run more", () => pm.expect(total).to.eql(before + 1));
 }
 
-/**
- * Cleanup 1 · Delete the run
+/** Cleanup 1 · Delete the run
+ * @call DELETE /dags/{dag_id}/dagRuns/{created_run_id}
+ * @status 204
  */
-test: {
-  status(204);
-}
 
-/**
- * Cleanup 2 · Check: as many runs as before
+/** Cleanup 2 · Check: as many runs as before
+ * @call GET /dags/dependent_dag/dagRuns in 2c1ce0b4
+ * @status 200
  *
  * As many runs as before request 2 (`panelRunsBefore`).
  */
 test: {
-  status(200);
   const total = pm.response.json().total_entries;
   const before = Number(pm.collectionVariables.get('panelRunsBefore'));
   pm.test("as many runs as before", () => pm.expect(total).to.eql(before));

@@ -8,8 +8,9 @@
  * @where /task_3 = {{failedTaskId}}
  */
 
-/**
- * 1a · Trigger a run that will fail
+/** 1a · Trigger a run that will fail
+ * @call POST /dags/random_failures/dagRuns
+ * @status 200
  *
  * On Airflow 2 the pre-request script removes `logical_date`. Change `fail_task` to make another task fail.
  * The test keeps the run id in `failRunId`.
@@ -18,14 +19,14 @@ prerequest: {
   noLogicalDateOn2();
 }
 test: {
-  status(200);
   const data = pm.response.json();
   pm.test("queued, with the conf", () => pm.expect(data.conf).to.eql({fail_task: "task_3"}));
   pm.collectionVariables.set('failRunId', data.dag_run_id);
 }
 
-/**
- * 1b · The run has finished: failed
+/** 1b · The run has finished: failed
+ * @call GET /dags/random_failures/dagRuns/{run_id} in 0368235e
+ * @status 200
  *
  * The pre-request script waits until the run has finished.
  */
@@ -33,35 +34,35 @@ prerequest: {
   waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('failRunId')));
 }
 test: {
-  status(200);
   pm.test("the run is failed", () => pm.expect(pm.response.json().state).to.eql('failed'));
 }
 
-/**
- * 2a · Find the failed task
+/** 2a · Find the failed task
+ * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in 81b44988
+ * @status 200
  *
  * The test keeps the failed task's id in `failedTaskId`, which the next requests use.
  */
 test: {
-  status(200);
   const tis = pm.response.json().task_instances;
   pm.test("task_3 failed, on try 1", () => pm.expect(tis.map(t => [t.task_id, t.try_number])).to.eql([['task_3', 1]]));
   pm.collectionVariables.set('failedTaskId', tis[0].task_id);
 }
 
-/**
- * 2b · All the run's task instances
+/** 2b · All the run's task instances
+ * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in eb73b137
+ * @status 200
  */
 test: {
-  status(200);
   const states = Object.fromEntries(pm.response.json().task_instances.map(t => [t.task_id, t.state]));
   pm.test("two succeeded, one failed, two upstream_failed", () => pm.expect(states).to.eql({
     task_1: 'success', task_2: 'success', task_3: 'failed',
     task_4: 'upstream_failed', task_5: 'upstream_failed'}));
 }
 
-/**
- * 3 · Why did it fail?
+/** 3 · Why did it fail?
+ * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances/task_3/logs/1
+ * @status 200
  *
  * `{{failedTaskId}}` is the task request 2a found (the notebook writes `task_3`). The header `Accept:
  * application/json` asks Airflow 2 for JSON instead of plain text.
@@ -69,54 +70,54 @@ test: {
  * @header Accept: application/json
  */
 test: {
-  status(200);
   const content = pm.response.json().content;
   const text = typeof content === 'string' ? content : JSON.stringify(content);
   pm.test("the exception is in the log", () => pm.expect(text).to.include('RuntimeError').and.include('failed on purpose'));
 }
 
-/**
- * 4a · Clear it: the dry run
+/** 4a · Clear it: the dry run
+ * @call POST /dags/random_failures/clearTaskInstances in a77580e3
+ * @status 200
  *
  * `dag_run_id` is `{{failRunId}}`, the run of request 1a.
  */
 test: {
-  status(200);
   const ids = pm.response.json().task_instances.map(t => t.task_id).sort();
   pm.test("would clear task_3 and what follows it", () => pm.expect(ids).to.eql(['task_3', 'task_4', 'task_5']));
 }
 
-/**
- * 4b · Check: nothing changed
+/** 4b · Check: nothing changed
+ * @call GET /dags/random_failures/dagRuns/{run_id} in 20591400
+ * @status 200
  *
  * The notebook's check: after the dry run the run is still `failed`.
  */
 test: {
-  status(200);
   pm.test("the run is still failed", () => pm.expect(pm.response.json().state).to.eql('failed'));
 }
 
-/**
- * 6a · Clear it for real
+/** 6a · Clear it for real
+ * @call POST /dags/random_failures/clearTaskInstances in 6f104ca5
+ * @status 200
  */
 test: {
-  status(200);
   const ids = pm.response.json().task_instances.map(t => t.task_id).sort();
   pm.test("cleared task_3 and what follows it", () => pm.expect(ids).to.eql(['task_3', 'task_4', 'task_5']));
 }
 
-/**
- * 6b · Check: the run is reset
+/** 6b · Check: the run is reset
+ * @call GET /dags/random_failures/dagRuns/{run_id} in 6f104ca5
+ * @status 200
  *
  * The notebook's check: the run is no longer `failed` (`queued` or `running`).
  */
 test: {
-  status(200);
   pm.test("the run is not failed any more", () => pm.expect(pm.response.json().state).to.not.eql('failed'));
 }
 
-/**
- * 7a · Watch the run succeed
+/** 7a · Watch the run succeed
+ * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in 4a225ac6
+ * @status 200
  *
  * The pre-request script waits until the run has finished again.
  */
@@ -124,40 +125,38 @@ prerequest: {
   waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('failRunId')));
 }
 test: {
-  status(200);
   allSucceededTask3OnTry2();
 }
 
-/**
- * 7b · Check: the run succeeded
+/** 7b · Check: the run succeeded
+ * @call GET /dags/random_failures/dagRuns/{run_id} in 4a225ac6
+ * @status 200
  *
  * The notebook's check: the run is `success`.
  */
 test: {
-  status(200);
   pm.test("the run is success", () => pm.expect(pm.response.json().state).to.eql('success'));
 }
 
-/**
- * 8 · Every try of the cleared task
+/** 8 · Every try of the cleared task
+ * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances/task_3/tries
+ * @status 200
  *
  * `{{failedTaskId}}` is the task request 2a found.
  */
 test: {
-  status(200);
   const tries = pm.response.json().task_instances.map(t => [t.try_number, t.state]).sort((a, b) => a[0] - b[0]);
   pm.test("failed, then succeeded", () => pm.expect(tries).to.eql([[1, 'failed'], [2, 'success']]));
 }
 
-/**
- * Cleanup 1 · Delete the run
+/** Cleanup 1 · Delete the run
+ * @call DELETE /dags/random_failures/dagRuns/{run_id}
+ * @status 204
  */
-test: {
-  status(204);
-}
 
-/**
- * Cleanup 2 · Check: the run is gone
+/** Cleanup 2 · Check: the run is gone
+ * @call GET /dags/random_failures/dagRuns
+ * @status 200
  *
  * `order_by=-id` puts the newest runs first, so that this folder's runs are on the one page the request
  * reads.
@@ -165,6 +164,5 @@ test: {
  * @query order_by=-id
  */
 test: {
-  status(200);
   pm.test("the run is gone", () => pm.expect(pm.response.json().dag_runs.map(r => r.dag_run_id)).to.not.include(pm.collectionVariables.get('failRunId')));
 }

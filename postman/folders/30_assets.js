@@ -57,22 +57,18 @@ function waitForDagRuns($dag, $count, $seconds, $then) {
   }
 }
 
-/** Skipped on Airflow 2.11, which has no equivalent. */
-function airflow3Only() {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only
-}
-
-/**
- * 0a · Start clean: the lesson's DAGs are listed
+/** 0a · Start clean: the lesson's DAGs are listed
+ * @call GET /dags
+ * @status 200
  */
 test: {
-  status(200);
   const ids = pm.response.json().dags.map(d => d.dag_id);
   pm.test("the three DAGs of dags/asset_*.py are listed", () => pm.expect(ids).to.include.members(['asset_producer', 'asset_consumer', 'asset_two_inputs']));
 }
 
-/**
- * 0b · Start clean: runs of the three DAGs
+/** 0b · Start clean: runs of the three DAGs
+ * @call GET /dags/{dag_id}/dagRuns in 8afa4039
+ * @status 200
  *
  * Sent once for each DAG (`assetsDagId`), as the notebook's loop; the test keeps the runs it finds in
  * `assetsRuns` for request 0c.
@@ -84,15 +80,15 @@ prerequest: {
   if (Number(pm.collectionVariables.get('assetsDagIdIndex') || 0) === 0) pm.collectionVariables.set('assetsRuns', '[]');
 }
 test: {
-  status(200);
   const found = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]');
   pm.response.json().dag_runs.forEach(r => found.push([r.dag_id, r.dag_run_id]));
   pm.collectionVariables.set('assetsRuns', JSON.stringify(found));
   loopNext('assetsDagId', 3);
 }
 
-/**
- * 0c · Start clean: delete them
+/** 0c · Start clean: delete them
+ * @call DELETE /dags/{dag_id}/dagRuns/{run['dag_run_id']} in 8afa4039
+ * @status 204
  *
  * Sent once for each run request 0b found (`assetsRunDagId`, `assetsRunId`); skipped when there is none.
  *
@@ -109,14 +105,14 @@ prerequest: {
   }
 }
 test: {
-  status(204);
   const runs = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]').slice(1);
   pm.collectionVariables.set('assetsRuns', JSON.stringify(runs));
   if (runs.length) pm.execution.setNextRequest(pm.info.requestId);  // the next run
 }
 
-/**
- * 0d · Start clean: the assets' ids
+/** 0d · Start clean: the assets' ids
+ * @call GET /assets in 8afa4039
+ * @status 200
  *
  * The test keeps the ids of `sales_landing` and `fx_rates` in `salesAssetId` and `ratesAssetId`. On Airflow
  * 2.11: `GET /api/v1/datasets`.
@@ -125,7 +121,6 @@ prerequest: {
   pathOn2(['datasets']);
 }
 test: {
-  status(200);
   const assets = pm.response.json().assets || pm.response.json().datasets;
   const idOf = (uri) => (assets.find(a => a.uri === uri) || {}).id;
   pm.test("both assets are there", () => {
@@ -136,36 +131,30 @@ test: {
   pm.collectionVariables.set('ratesAssetId', String(idOf('s3://kit-landing-zone/fx-rates')));
 }
 
-/**
- * 0e · Start clean: nothing queued
+/** 0e · Start clean: nothing queued
+ * @call DELETE /dags/asset_two_inputs/assets/queuedEvents in 8afa4039
+ * @status 204 404
  *
  * 204: deleted; 404: nothing was waiting.
  */
 prerequest: {
   pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']);
 }
-test: {
-  status(204, 404);
-}
 
-/**
- * 0f · Start clean: no state on the asset (Airflow 3.3)
+/** 0f · Start clean: no state on the asset (Airflow 3.3)
+ * @call DELETE /assets/{SALES_ID}/state-store in 8afa4039
+ * @status 204
+ * @airflow3
  */
-prerequest: {
-  airflow3Only();
-}
-test: {
-  status(204);
-}
 
-/**
- * 1a · The assets
+/** 1a · The assets
+ * @call GET /assets in 3fa5126a
+ * @status 200
  */
 prerequest: {
   pathOn2(['datasets']);
 }
 test: {
-  status(200);
   const assets = pm.response.json().assets || pm.response.json().datasets;
   const dagsOn = (uri) => ((assets.find(a => a.uri === uri) || {}).scheduled_dags || (assets.find(a => a.uri === uri) || {}).consuming_dags || []).map(d => d.dag_id).sort();
   pm.test("the DAGs scheduled on each asset", () => {
@@ -174,8 +163,9 @@ test: {
   });
 }
 
-/**
- * 1b · One asset
+/** 1b · One asset
+ * @call GET /assets/{SALES_ID}
+ * @status 200
  *
  * On Airflow 2.11 by its URI: `GET /api/v1/datasets/s3%3A%2F%2Fkit-landing-zone%2Fsales`.
  */
@@ -183,7 +173,6 @@ prerequest: {
   pathOn2(['datasets', encodeURIComponent('s3://kit-landing-zone/sales')]);
 }
 test: {
-  status(200);
   const asset = pm.response.json();
   pm.test("sales_landing, made by asset_producer", () => {
     pm.expect(asset.uri).to.eql('s3://kit-landing-zone/sales');
@@ -191,34 +180,31 @@ test: {
   });
 }
 
-/**
- * 1c · Asset aliases (Airflow 3)
+/** 1c · Asset aliases (Airflow 3)
+ * @call GET /assets/aliases
+ * @status 200
+ * @airflow3
  *
  * The test keeps the id of `kit_landing_zone` in `assetsAliasId`.
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const alias = pm.response.json().asset_aliases.find(a => a.name === 'kit_landing_zone');
   pm.test("the alias kit_landing_zone", () => pm.expect(alias).to.be.an('object'));
   pm.collectionVariables.set('assetsAliasId', String(alias.id));
 }
 
-/**
- * 1d · One asset alias (Airflow 3)
+/** 1d · One asset alias (Airflow 3)
+ * @call GET /assets/aliases/{alias_id}
+ * @status 200
+ * @airflow3
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   pm.test("kit_landing_zone, group asset", () => pm.expect([pm.response.json().name, pm.response.json().group]).to.eql(['kit_landing_zone', 'asset']));
 }
 
-/**
- * 3 · An external system reports: this data changed
+/** 3 · An external system reports: this data changed
+ * @call POST /assets/events in 7bc2b096
+ * @status 200
  *
  * The test keeps the event's id in `reportedEventId`. On Airflow 2.11: `POST /api/v1/datasets/events`
  * with `dataset_uri` instead of `asset_id`.
@@ -227,7 +213,6 @@ prerequest: {
   eventBodyOn2('s3://kit-landing-zone/sales');
 }
 test: {
-  status(200);
   const event = pm.response.json();
   pm.test("the event, with the extra and from_rest_api", () => {
     pm.expect(event.extra.key).to.eql('sales/2024-05-14/orders.csv');
@@ -237,8 +222,9 @@ test: {
   pm.collectionVariables.set('reportedEventId', String(event.id));
 }
 
-/**
- * 4 · Every DAG scheduled on the asset runs
+/** 4 · Every DAG scheduled on the asset runs
+ * @call GET /dags/{dag_id}/dagRuns in 78970543
+ * @status 200
  *
  * The pre-request script waits until `asset_consumer` has a finished run, as the notebook's
  * `finished_runs()` does.
@@ -249,15 +235,15 @@ prerequest: {
   waitForDagRuns('asset_consumer', 1, 120, () => {});
 }
 test: {
-  status(200);
   const runs = pm.response.json().dag_runs;
   pm.test("one asset-triggered run, succeeded", () => {
     pm.expect(runs.map(r => [r.run_type, r.state])).to.eql([[pm.collectionVariables.get('major') === '2' ? 'dataset_triggered' : 'asset_triggered', 'success']]);
   });
 }
 
-/**
- * 5 · The asset's events
+/** 5 · The asset's events
+ * @call GET /assets/events
+ * @status 200
  *
  * On Airflow 2.11: `GET /api/v1/datasets/events?dataset_id=...`.
  */
@@ -266,14 +252,14 @@ prerequest: {
   if (pm.collectionVariables.get('major') === '2') pm.request.url.query.each(q => { if (q.key === 'asset_id') q.key = 'dataset_id'; });
 }
 test: {
-  status(200);
   const events = pm.response.json().asset_events || pm.response.json().dataset_events;
   const mine = events.find(e => String(e.id) === pm.collectionVariables.get('reportedEventId'));
   pm.test("the reported event started a run of asset_consumer", () => pm.expect(mine.created_dagruns.map(r => r.dag_id)).to.eql(['asset_consumer']));
 }
 
-/**
- * 6a · What asset_two_inputs waits with
+/** 6a · What asset_two_inputs waits with
+ * @call GET /dags/asset_two_inputs/assets/queuedEvents in 6ce7ad8b
+ * @status 200
  *
  * On Airflow 2.11: `GET /api/v1/dags/asset_two_inputs/datasets/queuedEvent`, with URIs.
  */
@@ -281,7 +267,6 @@ prerequest: {
   pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']);
 }
 test: {
-  status(200);
   const queued = pm.response.json().queued_events;
   pm.test("news of sales_landing waits", () => {
     pm.expect(queued.length).to.eql(1);
@@ -289,59 +274,59 @@ test: {
   });
 }
 
-/**
- * 6b · One DAG's entry for one asset
+/** 6b · One DAG's entry for one asset
+ * @call GET /dags/asset_two_inputs/assets/{SALES_ID}/queuedEvents
+ * @status 200
  */
 prerequest: {
   pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/sales')]);
 }
 test: {
-  status(200);
   pm.test("asset_two_inputs waits with it", () => pm.expect(pm.response.json().dag_id).to.eql('asset_two_inputs'));
 }
 
-/**
- * 6c · Every DAG that waits with news of one asset
+/** 6c · Every DAG that waits with news of one asset
+ * @call GET /assets/{SALES_ID}/queuedEvents
+ * @status 200
  */
 prerequest: {
   pathOn2(['datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/sales')]);
 }
 test: {
-  status(200);
   pm.test("only asset_two_inputs waits", () => pm.expect(pm.response.json().queued_events.map(e => e.dag_id)).to.eql(['asset_two_inputs']));
 }
 
-/**
- * 7 · Materialize an asset (Airflow 3)
+/** 7 · Materialize an asset (Airflow 3)
+ * @call POST /assets/{SALES_ID}/materialize
+ * @status 200
+ * @airflow3
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const run = pm.response.json();
   pm.test("a run of asset_producer, kit_30_materialize", () => pm.expect([run.dag_id, run.dag_run_id, run.run_type]).to.eql(['asset_producer', 'kit_30_materialize', 'asset_materialization']));
 }
 
-/**
- * 8a · The asset state store (Airflow 3.3)
+/** 8a · The asset state store (Airflow 3.3)
+ * @call GET /assets/{SALES_ID}/state-store in 6ee05e02
+ * @status 200
+ * @airflow3
  *
  * The pre-request script waits until the materialized run has finished, and the second run of
  * `asset_consumer` that its event starts.
  */
 prerequest: {
-  airflow3Only();
   waitForRuns(120, runUrl('asset_producer', 'kit_30_materialize'));
   waitForDagRuns('asset_consumer', 2, 120, () => {});
 }
 test: {
-  status(200);
   const state = Object.fromEntries(pm.response.json().asset_state_store.map(s => [s.key, s.value]));
   pm.test("what asset_producer's task keeps on the asset", () => pm.expect(state).to.eql({files_landed: 1, last_key: 'sales/2024-05-14/orders.csv'}));
 }
 
-/**
- * 8b · Set a key from outside (Airflow 3.3)
+/** 8b · Set a key from outside (Airflow 3.3)
+ * @call PUT {api}/assets/{SALES_ID}/state-store/reload_from
+ * @status 204
+ * @airflow3
  *
  * The notebook signs this one in by hand (its client has no `put()`): here too, with the collection's token
  * (`jwt`); with `authMode` none, without.
@@ -349,58 +334,43 @@ test: {
  * @where af.session.headers.get('Authorization', '') = Bearer {{jwt}}
  */
 prerequest: {
-  airflow3Only();
-  if (pm.collectionVariables.get('authModeUsed') === 'none') pm.request.headers.remove('Authorization');  // auth off
-}
-test: {
-  status(204);
+  ownAuthorization();
 }
 
-/**
- * 8c · Read the key (Airflow 3.3)
+/** 8c · Read the key (Airflow 3.3)
+ * @call GET /assets/{SALES_ID}/state-store/reload_from
+ * @status 200
+ * @airflow3
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const entry = pm.response.json();
   pm.test("set by the API", () => pm.expect([entry.value.key, entry.last_updated_by.kind]).to.eql(['sales/2024-05-01/', 'api']));
 }
 
-/**
- * 8d · Delete the key (Airflow 3.3)
+/** 8d · Delete the key (Airflow 3.3)
+ * @call DELETE /assets/{SALES_ID}/state-store/reload_from
+ * @status 204
+ * @airflow3
  */
-prerequest: {
-  airflow3Only();
-}
-test: {
-  status(204);
-}
 
-/**
- * 8e · Delete every key of the asset (Airflow 3.3)
+/** 8e · Delete every key of the asset (Airflow 3.3)
+ * @call DELETE /assets/{SALES_ID}/state-store in 3d1ee728
+ * @status 204
+ * @airflow3
  */
-prerequest: {
-  airflow3Only();
-}
-test: {
-  status(204);
-}
 
-/**
- * 8f · Check: no state left (Airflow 3.3)
+/** 8f · Check: no state left (Airflow 3.3)
+ * @call GET /assets/{SALES_ID}/state-store in 3d1ee728
+ * @status 200
+ * @airflow3
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   pm.test("empty", () => pm.expect(pm.response.json().total_entries).to.eql(0));
 }
 
-/**
- * 9a · The second asset: its event
+/** 9a · The second asset: its event
+ * @call POST /assets/events in 763b0d8c
+ * @status 200
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
@@ -408,12 +378,12 @@ prerequest: {
   eventBodyOn2('s3://kit-landing-zone/fx-rates');
 }
 test: {
-  status(200);
   pm.test("an event of fx_rates", () => pm.expect(pm.response.json().extra.key).to.eql('fx-rates/2024-05-14.json'));
 }
 
-/**
- * 9b · The events that started the run
+/** 9b · The events that started the run
+ * @call GET /dags/asset_two_inputs/dagRuns/{two_run_id}/upstreamAssetEvents
+ * @status 200
  *
  * The pre-request script waits until `asset_two_inputs` has a finished run, and keeps its id in
  * `twoInputsRunId`. On Airflow 2.11: `.../upstreamDatasetEvents`. The test looks at this folder's events
@@ -426,7 +396,6 @@ prerequest: {
   }
 }
 test: {
-  status(200);
   const events = (pm.response.json().asset_events || pm.response.json().dataset_events)
     .filter(e => e.id >= Number(pm.collectionVariables.get('reportedEventId')));
   const seen = [...new Set(events.map(e => `${e.uri || e.dataset_uri} ${e.source_dag_id || 'REST API'}`))].sort();
@@ -435,74 +404,62 @@ test: {
   pm.test("both assets' events, from outside (and from asset_producer)", () => pm.expect(seen).to.eql(expected.sort()));
 }
 
-/**
- * 10a · Queue an event of fx_rates
+/** 10a · Queue an event of fx_rates
+ * @call POST /assets/events in 3daacd8e
+ * @status 200
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
 prerequest: {
   eventBodyOn2('s3://kit-landing-zone/fx-rates');
 }
-test: {
-  status(200);
-}
 
-/**
- * 10b · Delete one DAG's entry for one asset
+/** 10b · Delete one DAG's entry for one asset
+ * @call DELETE /dags/asset_two_inputs/assets/{RATES_ID}/queuedEvents
+ * @status 204
  */
 prerequest: {
   pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/fx-rates')]);
 }
-test: {
-  status(204);
-}
 
-/**
- * 10c · Queue an event of fx_rates again
+/** 10c · Queue an event of fx_rates again
+ * @call POST /assets/events in e6adc84e
+ * @status 200
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
 prerequest: {
   eventBodyOn2('s3://kit-landing-zone/fx-rates');
 }
-test: {
-  status(200);
-}
 
-/**
- * 10d · Delete every DAG's entry for one asset
+/** 10d · Delete every DAG's entry for one asset
+ * @call DELETE /assets/{RATES_ID}/queuedEvents
+ * @status 204
  */
 prerequest: {
   pathOn2(['datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/fx-rates')]);
 }
-test: {
-  status(204);
-}
 
-/**
- * 10e · Queue an event of fx_rates once more
+/** 10e · Queue an event of fx_rates once more
+ * @call POST /assets/events in 9e95d423
+ * @status 200
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
 prerequest: {
   eventBodyOn2('s3://kit-landing-zone/fx-rates');
 }
-test: {
-  status(200);
-}
 
-/**
- * 10f · Delete everything one DAG waits with
+/** 10f · Delete everything one DAG waits with
+ * @call DELETE /dags/asset_two_inputs/assets/queuedEvents in 9e95d423
+ * @status 204
  */
 prerequest: {
   pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']);
 }
-test: {
-  status(204);
-}
 
-/**
- * 10g · Check: the queue is empty
+/** 10g · Check: the queue is empty
+ * @call GET /dags/asset_two_inputs/assets/queuedEvents in 9e95d423
  *
  * Airflow 3 answers an empty list; Airflow 2.11 a 404.
  */
@@ -518,8 +475,9 @@ test: {
   }
 }
 
-/**
- * Cleanup 1 · The runs of the three DAGs
+/** Cleanup 1 · The runs of the three DAGs
+ * @call GET /dags/{dag_id}/dagRuns in efb7df36
+ * @status 200
  *
  * Sent once for each DAG (`assetsDagId`), once its runs have finished; the test keeps the runs in
  * `assetsRuns` for the next request.
@@ -532,15 +490,15 @@ prerequest: {
   waitForDagRuns(pm.collectionVariables.get('assetsDagId'), 0, 120, () => {});
 }
 test: {
-  status(200);
   const found = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]');
   pm.response.json().dag_runs.forEach(r => found.push([r.dag_id, r.dag_run_id]));
   pm.collectionVariables.set('assetsRuns', JSON.stringify(found));
   loopNext('assetsDagId', 3);
 }
 
-/**
- * Cleanup 2 · Delete them
+/** Cleanup 2 · Delete them
+ * @call DELETE /dags/{dag_id}/dagRuns/{run['dag_run_id']} in efb7df36
+ * @status 204
  *
  * Sent once for each run request Cleanup 1 found.
  *
@@ -557,7 +515,6 @@ prerequest: {
   }
 }
 test: {
-  status(204);
   const runs = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]').slice(1);
   pm.collectionVariables.set('assetsRuns', JSON.stringify(runs));
   if (runs.length) pm.execution.setNextRequest(pm.info.requestId);  // the next run

@@ -21,8 +21,9 @@ function basicAuthAsTheWebinar() {
   pm.request.headers.upsert({key: 'Authorization', value: 'Basic ' + CryptoJS.enc.Base64.stringify(CryptoJS.enc.Utf8.parse(pair))});
 }
 
-/**
- * 0a · Start clean: a leftover run for the date?
+/** 0a · Start clean: a leftover run for the date?
+ * @call GET /dags/random_failures/dagRuns in 267fe21a
+ * @status 200
  *
  * On Airflow 2 the pre-request script writes `execution_date_gte`/`_lte`. The test keeps the leftover's id
  * in `migrationLeftoverRunId`.
@@ -33,26 +34,23 @@ prerequest: {
   }
 }
 test: {
-  status(200);
   const found = pm.response.json().dag_runs.map(r => r.dag_run_id);
   pm.test("at most one run for the date", () => pm.expect(found.length).to.be.below(2));
   pm.collectionVariables.set('migrationLeftoverRunId', found[0] || '');
 }
 
-/**
- * 0b · Delete the leftover, if any
+/** 0b · Delete the leftover, if any
+ * @call DELETE /dags/random_failures/dagRuns/{run['dag_run_id']}
+ * @status 204
  *
  * Deletes the leftover request 0a found; skipped when there is none.
  */
 prerequest: {
   if (!pm.collectionVariables.get('migrationLeftoverRunId')) pm.execution.skipRequest();  // none
 }
-test: {
-  status(204);
-}
 
-/**
- * 1.1 · Webinar call 1 as it was: Get Providers
+/** 1.1 · Webinar call 1 as it was: Get Providers
+ * @call GET {af.url}/api/v1/providers
  *
  * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
@@ -72,8 +70,8 @@ test: {
   }
 }
 
-/**
- * 1.2 · Webinar call 2 as it was: Get Import Errors
+/** 1.2 · Webinar call 2 as it was: Get Import Errors
+ * @call GET {af.url}/api/v1/importErrors
  *
  * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
@@ -93,8 +91,8 @@ test: {
   }
 }
 
-/**
- * 1.3 · Webinar call 3 as it was: Trigger a DAG Run
+/** 1.3 · Webinar call 3 as it was: Trigger a DAG Run
+ * @call POST {af.url}/api/v1/dags/random_failures/dagRuns
  *
  * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
@@ -115,8 +113,8 @@ test: {
   }
 }
 
-/**
- * 1.4 · Webinar call 4 as it was: GET DAG Runs
+/** 1.4 · Webinar call 4 as it was: GET DAG Runs
+ * @call GET {af.url}/api/v1/dags/random_failures/dagRuns
  *
  * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
@@ -136,8 +134,8 @@ test: {
   }
 }
 
-/**
- * 1.5 · Webinar call 5 as it was: Rerun Tasks
+/** 1.5 · Webinar call 5 as it was: Rerun Tasks
+ * @call POST {af.url}/api/v1/dags/random_failures/clearTaskInstances
  *
  * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
@@ -160,21 +158,21 @@ test: {
   }
 }
 
-/**
- * 2.1 · Step 1: /api/v2, still with Basic auth
+/** 2.1 · Step 1: /api/v2, still with Basic auth
+ * @call GET {af.url}/api/v2/providers in 24a122e5
+ * @status 401
+ * @airflow3
  *
  * Sent with Basic auth by its pre-request script. Skipped on Airflow 2.
  */
 prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
   basicAuthAsTheWebinar();
 }
-test: {
-  status(401);
-}
 
-/**
- * 2.2 · Step 2: a token instead
+/** 2.2 · Step 2: a token instead
+ * @call POST {af.url}/auth/token
+ * @status 200 201
+ * @airflow3
  *
  * The body takes `username` and `password` from the environment (the notebook sends the webinar's
  * `admin`/`admin`). The test keeps the token in `migrationToken`, which requests 2.3 to 2.6 send. Skipped on
@@ -183,171 +181,148 @@ test: {
  * @where {'username': 'admin', 'password': 'admin'} = {"username": "{{username}}", "password": "{{password}}"}
  */
 prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
   if (pm.collectionVariables.get('authModeUsed') === 'token') pm.execution.skipRequest();
 }
 test: {
-  status(200, 201);
   const token = pm.response.json().access_token;
   pm.test("answers an access_token (a JWT)", () => pm.expect(token).to.match(/^ey/));
   pm.collectionVariables.set('migrationToken', token);
 }
 
-/**
- * 2.3 · Call 1 with the token
+/** 2.3 · Call 1 with the token
+ * @call GET {af.url}/api/v2/providers in 56c16ab0
+ * @status 200
+ * @airflow3
  *
  * Sends `Authorization: Bearer {{migrationToken}}`. Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
-test: {
-  status(200);
-}
 
-/**
- * 2.4 · Call 2 with the token
+/** 2.4 · Call 2 with the token
+ * @call GET {af.url}/api/v2/importErrors
+ * @status 200
+ * @airflow3
  *
  * Sends `Authorization: Bearer {{migrationToken}}`. Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
-test: {
-  status(200);
-}
 
-/**
- * 2.5 · Step 3: the webinar's trigger body on /api/v2
+/** 2.5 · Step 3: the webinar's trigger body on /api/v2
+ * @call POST {af.url}/api/v2/dags/random_failures/dagRuns
+ * @status 422
+ * @airflow3
  *
  * Sends `Authorization: Bearer {{migrationToken}}`. Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
 test: {
-  status(422);
   const problems = pm.response.json().detail.map(e => `${e.loc[e.loc.length - 1]} ${e.type}`).sort();
   pm.test("execution_date refused, logical_date missing", () => pm.expect(problems).to.eql(['execution_date extra_forbidden', 'logical_date missing']));
 }
 
-/**
- * 2.6 · Step 3: the webinar's clear body on /api/v2
+/** 2.6 · Step 3: the webinar's clear body on /api/v2
+ * @call POST {af.url}/api/v2/dags/random_failures/clearTaskInstances
+ * @status 422
+ * @airflow3
  *
  * Sends `Authorization: Bearer {{migrationToken}}`. Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
 test: {
-  status(422);
   const problems = pm.response.json().detail.map(e => `${e.loc[e.loc.length - 1]} ${e.type}`).sort();
   pm.test("the two SubDAG keys are refused", () => pm.expect(problems).to.eql(['include_parentdag extra_forbidden', 'include_subdags extra_forbidden']));
 }
 
-/**
- * 3.1 · Airflow 3 form of call 1: Get Providers
+/** 3.1 · Airflow 3 form of call 1: Get Providers
+ * @call GET /providers
+ * @status 200
+ * @airflow3
  *
  * Skipped on Airflow 2. (On 2.11 the requests 1.x are these calls.)
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
 test: {
-  status(200);
   pm.test("has the standard provider", () => pm.expect(pm.response.json().providers.map(p => p.package_name)).to.include('apache-airflow-providers-standard'));
 }
 
-/**
- * 3.2 · Airflow 3 form of call 2: Get Import Errors
+/** 3.2 · Airflow 3 form of call 2: Get Import Errors
+ * @call GET /importErrors
+ * @status 200
+ * @airflow3
  *
  * Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
 test: {
-  status(200);
   pm.test("answers import_errors", () => pm.expect(pm.response.json().import_errors).to.be.an("array"));
 }
 
-/**
- * 3.3 · Airflow 3 form of call 3: Trigger a DAG Run
+/** 3.3 · Airflow 3 form of call 3: Trigger a DAG Run
+ * @call POST /dags/random_failures/dagRuns
+ * @status 200
+ * @airflow3
  *
  * The test keeps the run id in `migrationRunId`. Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
 test: {
-  status(200);
   const data = pm.response.json();
   pm.test("queued, for the webinar's date", () => { pm.expect(data.state).to.eql('queued'); pm.expect(data.logical_date).to.match(/^2024-02-03T14:15:22/); });
   pm.collectionVariables.set('migrationRunId', data.dag_run_id);
 }
 
-/**
- * 3.4 · Airflow 3 form of call 4: GET DAG Runs
+/** 3.4 · Airflow 3 form of call 4: GET DAG Runs
+ * @call GET /dags/random_failures/dagRuns in 7958c23c
+ * @status 200
+ * @airflow3
  *
  * Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
 test: {
-  status(200);
   pm.test("the run of 3.3, only", () => pm.expect(pm.response.json().dag_runs.map(r => r.dag_run_id)).to.eql([pm.collectionVariables.get('migrationRunId')]));
 }
 
-/**
- * 3.5 · Airflow 3 form of call 5: Rerun Tasks
+/** 3.5 · Airflow 3 form of call 5: Rerun Tasks
+ * @call POST /dags/random_failures/clearTaskInstances
+ * @status 200
+ * @airflow3
  *
  * The pre-request script first waits until the run has failed. Skipped on Airflow 2.
  */
 prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
   if (pm.collectionVariables.get('major') !== '2') {  // wait until the run has failed
     waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId')));
   }
 }
 test: {
-  status(200);
   const cleared = pm.response.json().task_instances.map(t => [t.task_id, t.dag_run_id]).sort();
   const run = pm.collectionVariables.get('migrationRunId');
   pm.test("cleared task_3, task_4, task_5 of the run", () => pm.expect(cleared).to.eql([['task_3', run], ['task_4', run], ['task_5', run]]));
 }
 
-/**
- * 3.6 · Check: the cleared tasks re-ran
+/** 3.6 · Check: the cleared tasks re-ran
+ * @call GET /dags/random_failures/dagRuns/{RUN}/taskInstances
+ * @status 200
+ * @airflow3
  *
  * The pre-request script waits until the run has finished again. Skipped on Airflow 2.
  */
 prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
   if (pm.collectionVariables.get('major') !== '2') {
     waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId')));
   }
 }
 test: {
-  status(200);
   allSucceededTask3OnTry2();
 }
 
-/**
- * 3.7 · Check: the run succeeded
+/** 3.7 · Check: the run succeeded
+ * @call GET /dags/random_failures/dagRuns/{RUN}
+ * @status 200
+ * @airflow3
  *
  * Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
 test: {
-  status(200);
   pm.test("the run is success", () => pm.expect(pm.response.json().state).to.eql('success'));
 }
 
-/**
- * Cleanup 1 · Delete the run
+/** Cleanup 1 · Delete the run
+ * @call DELETE /dags/random_failures/dagRuns/{RUN}
+ * @status 204
  *
  * The run this folder made (on Airflow 2 by request 1.3, `/api/v1/...`), once it has finished: the pre-
  * request script waits.
@@ -355,12 +330,10 @@ test: {
 prerequest: {
   waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId')));
 }
-test: {
-  status(204);
-}
 
-/**
- * Cleanup 2 · Check: no run for the date
+/** Cleanup 2 · Check: no run for the date
+ * @call GET /dags/random_failures/dagRuns in 3d63a994
+ * @status 200
  *
  * On Airflow 2 the pre-request script writes `execution_date_gte`/`_lte`.
  */
@@ -370,6 +343,5 @@ prerequest: {
   }
 }
 test: {
-  status(200);
   pm.test("no run for the date", () => pm.expect(pm.response.json().dag_runs).to.eql([]));
 }

@@ -40,6 +40,13 @@ def delete_runs(af, run_ids, dag_id: str = "dependent_dag", timeout: float = 120
                 raise
 
 
+def changes(before: dict, after: dict) -> dict:
+    """What differs between two states of a stack (conftest.stack_state): what was left behind, what removed."""
+    return {key: {"left behind": sorted(set(after[key]) - set(before[key])),
+                  "removed": sorted(set(before[key]) - set(after[key]))}
+            for key in before if after[key] != before[key]}
+
+
 def wait_until(condition, timeout: float, step: float = 0.2, what: str = "the condition") -> None:
     deadline = time.monotonic() + timeout
     while not condition():

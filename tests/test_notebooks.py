@@ -19,6 +19,7 @@ from nbclient import NotebookClient
 
 from apikit.stack import DEFAULT_PORT, REPO
 from conftest import MAJOR, stack_state, state_after_notebook, state_before_notebook
+from helpers import changes
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -102,12 +103,6 @@ def test_committed_without_execution_times(path):
 
 
 # --- as run: each leaves the stack as it found it ------------------------------------------------
-def changes(before: dict, after: dict) -> dict:
-    return {key: {"left behind": sorted(set(after[key]) - set(before[key])),
-                  "removed": sorted(set(before[key]) - set(after[key]))}
-            for key in before if after[key] != before[key]}
-
-
 def test_changes_names_what_was_left_behind():
     before = {"variables": ["a"], "DAG runs": []}
     after = {"variables": ["a", "kit_x"], "DAG runs": []}

@@ -35,10 +35,10 @@ Lines starting with // outside the comments and blocks are for the reader only.
 
 A statement in a block that only calls a snippet, e.g. `waitForRuns(...);`, becomes the snippet's lines
 (postman/scripts/snippets.js, which every folder shares; a folder file may define its own, each a `function`
-with a /** comment */, before its first section, when no other folder needs it). In a snippet, `$name` stands for the argument of that name, written as it
-reads where it lands: in code as the call writes it, inside a string as text (an expression is spliced
-in with +, a rest parameter joined by " or "), in a comment as text (an array as its items, an object as
-its values joined by /).
+with a /** comment */, before its first section, when no other folder needs it). In a snippet, `$name`
+stands for the argument of that name, written as it reads where it lands: in code as the call writes it,
+inside a string as text (an expression is spliced in with +, a rest parameter joined by " or "), in a
+comment as text (an array as its items, an object as its values joined by /).
 """
 from __future__ import annotations
 

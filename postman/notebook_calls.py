@@ -475,8 +475,8 @@ class Walker:
             for path_node in paths:
                 text = path_text(path_node)
                 if text is None or not text.startswith("/"):
-                    return self.cannot_read(node, "its PATH is not written in the call as a string or an f-string "
-                                                  "starting with / (the builder reads the path, it does not run the code)")
+                    return self.cannot_read(node, "its PATH is not written in the call as a string or an "
+                                                  "f-string starting with / (the builder reads it, it runs nothing)")
             for path_node in paths:
                 self.add(node, AF_METHODS[name], "af", name, path_node, path_text(path_node, as_written=True))
         elif node.args:

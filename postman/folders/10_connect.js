@@ -41,7 +41,7 @@ test: {
 }
 
 /** 3a · A call with no credentials
- * @call GET {api}/dags in b47290f4
+ * @call GET {api}/dags in no-credentials
  *
  * The header `X-Kit-Auth: none` tells the collection's pre-request script not to sign this one in (it is
  * removed before sending): 401 (Airflow 2: 403). An Airflow with auth switched off (environment *Astro
@@ -55,7 +55,7 @@ test: {
 }
 
 /** 3b · Sign in: get a token (Airflow 3)
- * @call POST {af.url}/auth/token in 8fabaf0f
+ * @call POST {af.url}/auth/token in sign-in
  * @status 200 201
  *
  * The body takes `username` and `password` from the environment. The test keeps the token in `accessToken`,
@@ -74,7 +74,7 @@ test: {
 }
 
 /** 3c · The same call, signed in
- * @call GET {api}/dags in 8fabaf0f
+ * @call GET {api}/dags in sign-in
  * @status 200
  *
  * Sends `Authorization: Bearer {{accessToken}}`, the token of the previous request. On Airflow 2 the pre-
@@ -107,7 +107,7 @@ test: {
 }
 
 /** 3e · A token of its own, for the logout (Airflow 3)
- * @call POST {af.url}/auth/token in 9f5505d9
+ * @call POST {af.url}/auth/token in browser-login-logout
  * @status 200 201
  * @airflow3
  *
@@ -132,7 +132,7 @@ prerequest: {
 }
 
 /** 3g · The token that logged out is refused (Airflow 3)
- * @call GET {api}/dags in 9f5505d9
+ * @call GET {api}/dags in browser-login-logout
  * @status 401 403
  * @airflow3
  */

@@ -15,7 +15,7 @@
  */
 
 /** 1a · List DAGs, one page at a time
- * @call GET /dags in 99c04a3a
+ * @call GET /dags in list-one-page
  * @status 200
  */
 test: {
@@ -27,7 +27,7 @@ test: {
 }
 
 /** 1b · The next page
- * @call GET /dags in 15e9b0ae
+ * @call GET /dags in next-page
  * @status 200
  */
 test: {
@@ -35,7 +35,7 @@ test: {
 }
 
 /** 2 · List DAGs, all pages at once
- * @call GET /dags in 2b6fd0b3
+ * @call GET /dags in list-all-pages
  * @status 200
  */
 test: {
@@ -45,7 +45,7 @@ test: {
 }
 
 /** 3 · One DAG
- * @call GET /dags/{dag_id} in ccc82567
+ * @call GET /dags/{dag_id} in one-dag
  * @status 200
  *
  * `dagId` is set to `random_failures` by this request's pre-request script: change it there to read another
@@ -147,7 +147,7 @@ test: {
 }
 
 /** 7a · Pause the DAG
- * @call PATCH /dags/{dag_id} in 246c3b1a
+ * @call PATCH /dags/{dag_id} in pause
  * @status 200
  *
  * Request 8a unpauses it again: run both, or the other folders' runs of this DAG will wait.
@@ -157,7 +157,7 @@ test: {
 }
 
 /** 7b · List the paused DAGs
- * @call GET /dags in 1b09fd7b
+ * @call GET /dags in list-paused
  * @status 200
  */
 test: {
@@ -165,7 +165,7 @@ test: {
 }
 
 /** 8a · Unpause it
- * @call PATCH /dags/{dag_id} in 35949e53
+ * @call PATCH /dags/{dag_id} in unpause
  * @status 200
  */
 test: {
@@ -173,7 +173,7 @@ test: {
 }
 
 /** 8b · Check: not paused
- * @call GET /dags/{dag_id} in 35949e53
+ * @call GET /dags/{dag_id} in unpause
  * @status 200
  *
  * The notebook's check: the DAG is unpaused for good.
@@ -183,7 +183,7 @@ test: {
 }
 
 /** 9.1 · What the filter matches
- * @call GET /dags in c528c386
+ * @call GET /dags in filter-matches
  * @status 200
  */
 test: {
@@ -195,7 +195,7 @@ test: {
 }
 
 /** 9.2 · Pause them all
- * @call PATCH /dags in 1f1c46e6
+ * @call PATCH /dags in pause-all
  * @status 200
  *
  * Request 9.3 unpauses them again: send both, or the other folders' runs of these DAGs will wait.
@@ -209,7 +209,7 @@ test: {
 }
 
 /** 9.3 · Unpause them all
- * @call PATCH /dags in 1a5eca00
+ * @call PATCH /dags in unpause-all
  * @status 200
  */
 test: {
@@ -221,7 +221,7 @@ test: {
 }
 
 /** 10.1a · Start clean: remove a favorite left behind (Airflow 3)
- * @call POST /dags/{dag_id}/unfavorite in 59c9d0c5
+ * @call POST /dags/{dag_id}/unfavorite in favorite
  * @status 204 409
  * @airflow3
  *
@@ -238,7 +238,7 @@ test: {
  */
 
 /** 10.2 · Where it shows up (Airflow 3)
- * @call GET /dags in 712c552f
+ * @call GET /dags in favorites-listed
  * @status 200
  * @airflow3
  *
@@ -249,7 +249,7 @@ test: {
 }
 
 /** 10.3 · Remove it again (Airflow 3)
- * @call POST /dags/{dag_id}/unfavorite in 01798698
+ * @call POST /dags/{dag_id}/unfavorite in unfavorite
  * @status 204
  * @airflow3
  *
@@ -272,14 +272,14 @@ test: {
 }
 
 /** 12.1 · Start clean: delete the DAG left behind
- * @call DELETE /dags/{VERSIONED} in 1c95052b
+ * @call DELETE /dags/{VERSIONED} in versioned-start-clean
  * @status 204 404
  *
  * 204: deleted (its file must be gone first, or it comes back); 404: nothing to delete.
  */
 
 /** 12.2 · See the DAG listed
- * @call GET /dags/{VERSIONED} in b435b502
+ * @call GET /dags/{VERSIONED} in versioned-listed
  * @status 200 404
  *
  * 404 unless its file `kit_11_versioned.py` is in the DAGs folder (Postman cannot write it: the notebook does).
@@ -357,7 +357,7 @@ test: {
 }
 
 /** 12.8 · The DAG goes stale
- * @call GET /dags/{VERSIONED} in b2187afe
+ * @call GET /dags/{VERSIONED} in versioned-stale
  * @status 200 404
  *
  * 404 without the DAG (see 12.2). With it: stale once its file is gone from the DAGs folder.
@@ -369,13 +369,13 @@ test: {
 }
 
 /** 12.9a · Delete the DAG
- * @call DELETE /dags/{VERSIONED} in 6aab8ff0
+ * @call DELETE /dags/{VERSIONED} in versioned-delete
  * @status 204 404
  *
  * 204: deleted (delete its file first, or it comes back); 404: there was none (see 12.2).
  */
 
 /** 12.9b · Check: the DAG is gone
- * @call GET /dags/{VERSIONED} in 6aab8ff0
+ * @call GET /dags/{VERSIONED} in versioned-delete
  * @status 404
  */

@@ -35,7 +35,7 @@ test: {
 }
 
 /** 2 · Trigger dependent_dag with a conf
- * @call POST /dags/dependent_dag/dagRuns in b9c428d8
+ * @call POST /dags/dependent_dag/dagRuns in trigger-with-conf
  * @status 200
  *
  * On Airflow 2 the pre-request script removes `logical_date`. Change the conf to anything JSON. The test
@@ -83,7 +83,7 @@ prerequest: {
 }
 
 /** 3c · Trigger a run for a given date: the webinar's call
- * @call POST /dags/dependent_dag/dagRuns in 9da2788a
+ * @call POST /dags/dependent_dag/dagRuns in trigger-for-date
  * @status 200
  *
  * Change the date (and request 3a's filter with it). The test keeps the run id in `datedRunId`.
@@ -135,7 +135,7 @@ test: {
 }
 
 /** 4d · Wait without polling: delete a leftover run
- * @call DELETE /dags/dependent_dag/dagRuns/{wait_run_id} in 7e7c4dcc
+ * @call DELETE /dags/dependent_dag/dagRuns/{wait_run_id} in trigger-to-wait
  * @status 204 404
  *
  * Deletes the run `notebook_12_wait` that an interrupted earlier run of this folder may have left: 204,
@@ -143,7 +143,7 @@ test: {
  */
 
 /** 4e · Trigger dependent_dag with a run id of your own
- * @call POST /dags/dependent_dag/dagRuns in 7e7c4dcc
+ * @call POST /dags/dependent_dag/dagRuns in trigger-to-wait
  * @status 200
  *
  * On Airflow 2 the pre-request script removes `logical_date`.
@@ -189,7 +189,7 @@ test: {
 }
 
 /** 5b · List runs of every DAG
- * @call GET /dags/~/dagRuns in 060443f6
+ * @call GET /dags/~/dagRuns in list-runs-every-dag
  * @status 200
  *
  * `order_by=-id` puts the newest runs first, so that this folder's runs are on the one page the request
@@ -320,12 +320,12 @@ test: {
  */
 
 /** Cleanup 5b · Delete the run of /wait
- * @call DELETE /dags/dependent_dag/dagRuns/{wait_run_id} in 4275dac1
+ * @call DELETE /dags/dependent_dag/dagRuns/{wait_run_id} in cleanup
  * @status 204
  */
 
 /** Cleanup 6 · Check: the runs are gone
- * @call GET /dags/~/dagRuns in 119783b0
+ * @call GET /dags/~/dagRuns in cleanup-check
  * @status 200
  *
  * `order_by=-id` puts the newest runs first, so that this folder's runs are on the one page the request

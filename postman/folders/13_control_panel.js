@@ -82,7 +82,7 @@ test: {
 }
 
 /** 3b · Live status: its tasks
- * @call GET /dags/{dag_id}/dagRuns/{run_id}/taskInstances in e1b8d978
+ * @call GET /dags/{dag_id}/dagRuns/{run_id}/taskInstances in live-status
  * @status 200
  */
 test: {
@@ -91,7 +91,7 @@ test: {
 }
 
 /** 4a · Log tail: the task that started last
- * @call GET /dags/{dag_id}/dagRuns/{run_id}/taskInstances in 60cc4868
+ * @call GET /dags/{dag_id}/dagRuns/{run_id}/taskInstances in log-tail
  * @status 200
  *
  * The test keeps the task that started last and its try in `panelTaskId` and `panelTry`, for the log
@@ -120,7 +120,7 @@ test: {
 }
 
 /** 5 · How many runs dependent_dag has
- * @call GET /dags/dependent_dag/dagRuns in 7240975a
+ * @call GET /dags/dependent_dag/dagRuns in run-count
  * @status 200
  *
  * Request 2 counted the runs before the trigger (`panelRunsBefore`).
@@ -132,7 +132,7 @@ test: {
 }
 
 /** 6 · Check: a refused conf sent nothing
- * @call GET /dags/dependent_dag/dagRuns in 551e4679
+ * @call GET /dags/dependent_dag/dagRuns in refused-conf-check
  * @status 200
  *
  * The confs the panel refused (request 2's pre-request tests) sent nothing: the count has not changed since
@@ -145,7 +145,7 @@ test: {
 }
 
 /** 7 · Check: exactly one run more
- * @call GET /dags/dependent_dag/dagRuns in c951a462
+ * @call GET /dags/dependent_dag/dagRuns in one-run-more-check
  * @status 200
  *
  * Exactly one run more than before request 2 (`panelRunsBefore`).
@@ -162,7 +162,7 @@ test: {
  */
 
 /** Cleanup 2 · Check: as many runs as before
- * @call GET /dags/dependent_dag/dagRuns in 2c1ce0b4
+ * @call GET /dags/dependent_dag/dagRuns in cleanup
  * @status 200
  *
  * As many runs as before request 2 (`panelRunsBefore`).

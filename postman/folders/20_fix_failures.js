@@ -25,7 +25,7 @@ test: {
 }
 
 /** 1b · The run has finished: failed
- * @call GET /dags/random_failures/dagRuns/{run_id} in 0368235e
+ * @call GET /dags/random_failures/dagRuns/{run_id} in run-failed
  * @status 200
  *
  * The pre-request script waits until the run has finished.
@@ -38,7 +38,7 @@ test: {
 }
 
 /** 2a · Find the failed task
- * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in 81b44988
+ * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in find-failed-task
  * @status 200
  *
  * The test keeps the failed task's id in `failedTaskId`, which the next requests use.
@@ -50,7 +50,7 @@ test: {
 }
 
 /** 2b · All the run's task instances
- * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in eb73b137
+ * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in all-task-instances
  * @status 200
  */
 test: {
@@ -76,7 +76,7 @@ test: {
 }
 
 /** 4a · Clear it: the dry run
- * @call POST /dags/random_failures/clearTaskInstances in a77580e3
+ * @call POST /dags/random_failures/clearTaskInstances in clear-dry-run
  * @status 200
  *
  * `dag_run_id` is `{{failRunId}}`, the run of request 1a.
@@ -87,7 +87,7 @@ test: {
 }
 
 /** 4b · Check: nothing changed
- * @call GET /dags/random_failures/dagRuns/{run_id} in 20591400
+ * @call GET /dags/random_failures/dagRuns/{run_id} in clear-dry-run-check
  * @status 200
  *
  * The notebook's check: after the dry run the run is still `failed`.
@@ -97,7 +97,7 @@ test: {
 }
 
 /** 6a · Clear it for real
- * @call POST /dags/random_failures/clearTaskInstances in 6f104ca5
+ * @call POST /dags/random_failures/clearTaskInstances in clear
  * @status 200
  */
 test: {
@@ -106,7 +106,7 @@ test: {
 }
 
 /** 6b · Check: the run is reset
- * @call GET /dags/random_failures/dagRuns/{run_id} in 6f104ca5
+ * @call GET /dags/random_failures/dagRuns/{run_id} in clear
  * @status 200
  *
  * The notebook's check: the run is no longer `failed` (`queued` or `running`).
@@ -116,7 +116,7 @@ test: {
 }
 
 /** 7a · Watch the run succeed
- * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in 4a225ac6
+ * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in watch-succeed
  * @status 200
  *
  * The pre-request script waits until the run has finished again.
@@ -129,7 +129,7 @@ test: {
 }
 
 /** 7b · Check: the run succeeded
- * @call GET /dags/random_failures/dagRuns/{run_id} in 4a225ac6
+ * @call GET /dags/random_failures/dagRuns/{run_id} in watch-succeed
  * @status 200
  *
  * The notebook's check: the run is `success`.

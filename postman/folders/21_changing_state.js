@@ -66,7 +66,7 @@ test: {
 }
 
 /** 0b · Start clean: unpause changing_state
- * @call PATCH /dags/{DAG_ID} in f514e3f0
+ * @call PATCH /dags/{DAG_ID} in start-clean-dags
  * @status 200
  *
  * The notebook sends this only when the DAG is paused (an interrupted run left it so, in section 6); here
@@ -352,7 +352,7 @@ test: {
 }
 
 /** 6.2 · Clear the run: the dry run
- * @call POST /dags/{DAG_ID}/dagRuns/{STUCK}/clear in 1e601be3
+ * @call POST /dags/{DAG_ID}/dagRuns/{STUCK}/clear in clear-run-dry-run
  * @status 200
  */
 test: {
@@ -364,7 +364,7 @@ test: {
 }
 
 /** 6.3a · Pause the DAG
- * @call PATCH /dags/{DAG_ID} in 39990136
+ * @call PATCH /dags/{DAG_ID} in pause
  * @status 200
  */
 test: {
@@ -372,7 +372,7 @@ test: {
 }
 
 /** 6.3b · Clear the run
- * @call POST /dags/{DAG_ID}/dagRuns/{STUCK}/clear in 6d6161fb
+ * @call POST /dags/{DAG_ID}/dagRuns/{STUCK}/clear in clear-run
  * @status 200
  */
 test: {
@@ -392,7 +392,7 @@ test: {
 }
 
 /** 6.5 · Unpause the DAG: the run runs again
- * @call PATCH /dags/{DAG_ID} in 8d0fee32
+ * @call PATCH /dags/{DAG_ID} in unpause
  * @status 200
  */
 test: {
@@ -419,7 +419,7 @@ test: {
 }
 
 /** 7.2 · Clear two runs at once: the dry run
- * @call POST /dags/{DAG_ID}/clearDagRuns in aea93d83
+ * @call POST /dags/{DAG_ID}/clearDagRuns in clear-two-runs-dry-run
  * @status 200
  */
 test: {
@@ -429,7 +429,7 @@ test: {
 }
 
 /** 7.3 · Clear two runs at once
- * @call POST /dags/{DAG_ID}/clearDagRuns in f8a521ce
+ * @call POST /dags/{DAG_ID}/clearDagRuns in clear-two-runs
  * @status 200
  */
 test: {
@@ -481,7 +481,7 @@ test: {
 }
 
 /** 9.2 · Clear every run of partition eu: the dry run
- * @call POST /dags/{PARTITIONED}/clearDagRuns in 85e6dfe0
+ * @call POST /dags/{PARTITIONED}/clearDagRuns in clear-partition-dry-run
  * @status 200
  *
  * The pre-request script first waits until both partitioned runs have finished, as the notebook does.
@@ -497,7 +497,7 @@ test: {
 }
 
 /** 9.3 · Clear every run of partition eu
- * @call POST /dags/{PARTITIONED}/clearDagRuns in c6a1d882
+ * @call POST /dags/{PARTITIONED}/clearDagRuns in clear-partition
  * @status 200
  */
 test: {
@@ -506,7 +506,7 @@ test: {
 }
 
 /** 9.4 · Take a run out of its partition: the dry run
- * @call POST /dags/{PARTITIONED}/clearPartitions in e64d8166
+ * @call POST /dags/{PARTITIONED}/clearPartitions in out-of-partition-dry-run
  * @status 200
  *
  * The pre-request script first waits until `kit_21_eu`, cleared, has finished, as the notebook does.
@@ -521,7 +521,7 @@ test: {
 }
 
 /** 9.5a · Take it out of its partition
- * @call POST /dags/{PARTITIONED}/clearPartitions in dce1de44
+ * @call POST /dags/{PARTITIONED}/clearPartitions in out-of-partition
  * @status 200
  */
 test: {
@@ -538,7 +538,7 @@ test: {
 }
 
 /** 10.1 · Notes on runs of two DAGs, in one request
- * @call PATCH /dags/~/dagRuns in 43298ffc
+ * @call PATCH /dags/~/dagRuns in notes-two-dags
  * @status 200
  */
 test: {
@@ -573,7 +573,7 @@ test: {
 }
 
 /** Cleanup 1 · Delete the runs, in one request
- * @call PATCH /dags/~/dagRuns in e213f1ae
+ * @call PATCH /dags/~/dagRuns in cleanup
  * @status 200
  *
  * The pre-request script first makes sure every run has finished: a running run cannot be deleted.

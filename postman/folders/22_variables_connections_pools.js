@@ -14,27 +14,27 @@
  */
 
 /** 0 · Start clean: delete the variable
- * @call DELETE /variables/kit_22_greeting in 99d5ab50
+ * @call DELETE /variables/kit_22_greeting in start-clean
  * @status 204 404
  */
 
 /** 0 · Start clean: delete the connection
- * @call DELETE /connections/kit_22_http in 99d5ab50
+ * @call DELETE /connections/kit_22_http in start-clean
  * @status 204 404
  */
 
 /** 0 · Start clean: delete the connection kit_22_files
- * @call DELETE /connections/kit_22_files in 99d5ab50
+ * @call DELETE /connections/kit_22_files in start-clean
  * @status 204 404
  */
 
 /** 0 · Start clean: delete the pool
- * @call DELETE /pools/kit_22_pool in 99d5ab50
+ * @call DELETE /pools/kit_22_pool in start-clean
  * @status 204 404
  */
 
 /** 0 · Start clean: delete the pool kit_22_pool_small
- * @call DELETE /pools/kit_22_pool_small in 99d5ab50
+ * @call DELETE /pools/kit_22_pool_small in start-clean
  * @status 204 404
  */
 
@@ -48,7 +48,7 @@ test: {
 }
 
 /** 1.2 · Read it
- * @call GET /variables/kit_22_greeting in 2446a633
+ * @call GET /variables/kit_22_greeting in read-variable
  * @status 200
  */
 test: {
@@ -118,7 +118,7 @@ test: {
 }
 
 /** 2.2 · Read it
- * @call GET /connections/kit_22_http in 1c7ba865
+ * @call GET /connections/kit_22_http in read-connection
  * @status 200
  */
 test: {
@@ -139,7 +139,7 @@ test: {
 }
 
 /** 2.4 · List the connections
- * @call GET /connections in fc557ce3
+ * @call GET /connections in list-connections
  * @status 200
  *
  * `connection_id_pattern=kit_22_` keeps this folder's connection on the one page the request reads. Airflow
@@ -156,7 +156,7 @@ test: {
 }
 
 /** 2.5a · Many changes in one request (Airflow 3)
- * @call PATCH /connections in cb15b550
+ * @call PATCH /connections in bulk-connections
  * @status 200
  * @airflow3
  */
@@ -170,7 +170,7 @@ test: {
 }
 
 /** 2.5b · What the actions did to kit_22_http
- * @call GET /connections/kit_22_http in cb15b550
+ * @call GET /connections/kit_22_http in bulk-connections
  * @status 200
  * @airflow3
  */
@@ -271,7 +271,7 @@ test: {
 }
 
 /** 2.8a · Airflow's default connections: the connections before
- * @call GET /connections in 329a8f81 as before
+ * @call GET /connections in default-connections as before
  * @status 200
  * @airflow3
  *
@@ -288,7 +288,7 @@ test: {
  */
 
 /** 2.8c · The connections after
- * @call GET /connections in 329a8f81 as after
+ * @call GET /connections in default-connections as after
  * @status 200
  * @airflow3
  *
@@ -302,7 +302,7 @@ test: {
 }
 
 /** 2.8d · Delete what the call created, in one bulk request
- * @call PATCH /connections in 329a8f81
+ * @call PATCH /connections in default-connections
  * @status 200
  * @airflow3
  *
@@ -334,7 +334,7 @@ test: {
 }
 
 /** 3.2 · Read it
- * @call GET /pools/kit_22_pool in aff52135
+ * @call GET /pools/kit_22_pool in read-pool
  * @status 200
  */
 test: {
@@ -354,7 +354,7 @@ test: {
 }
 
 /** 3.4 · List the pools
- * @call GET /pools in c6113f74
+ * @call GET /pools in list-pools
  * @status 200
  */
 test: {
@@ -374,7 +374,7 @@ test: {
 }
 
 /** 3.5b · The pools after the bulk request
- * @call GET /pools in b685ac0d
+ * @call GET /pools in bulk-pools
  * @status 200
  * @airflow3
  */
@@ -384,44 +384,44 @@ test: {
 }
 
 /** Cleanup · Delete the variable
- * @call DELETE /variables/kit_22_greeting in dd64ce6c
+ * @call DELETE /variables/kit_22_greeting in cleanup
  * @status 204
  */
 
 /** Cleanup · Delete the connection
- * @call DELETE /connections/kit_22_http in dd64ce6c
+ * @call DELETE /connections/kit_22_http in cleanup
  * @status 204
  */
 
 /** Cleanup · Delete the pool
- * @call DELETE /pools/kit_22_pool in dd64ce6c
+ * @call DELETE /pools/kit_22_pool in cleanup
  * @status 204
  */
 
 /** Cleanup · Delete the connection kit_22_files (Airflow 3)
- * @call DELETE /connections/kit_22_files in dd64ce6c
+ * @call DELETE /connections/kit_22_files in cleanup
  * @status 204
  * @airflow3
  */
 
 /** Cleanup · Delete the pool kit_22_pool_small (Airflow 3)
- * @call DELETE /pools/kit_22_pool_small in dd64ce6c
+ * @call DELETE /pools/kit_22_pool_small in cleanup
  * @status 204
  * @airflow3
  */
 
 /** Cleanup · Check: the variable is gone
- * @call GET /variables/kit_22_greeting in 80ed5b1a
+ * @call GET /variables/kit_22_greeting in cleanup-check
  * @status 404
  */
 
 /** Cleanup · Check: the connection is gone
- * @call GET /connections/kit_22_http in 80ed5b1a
+ * @call GET /connections/kit_22_http in cleanup-check
  * @status 404
  */
 
 /** Cleanup · Check: the pool is gone
- * @call GET /pools/kit_22_pool in 80ed5b1a
+ * @call GET /pools/kit_22_pool in cleanup-check
  * @status 404
  */
 

@@ -16,7 +16,7 @@
  */
 
 /** 0 · Start clean: delete leftover runs
- * @call DELETE /dags/random_failures/dagRuns/{run_id} in e6bbc1dc
+ * @call DELETE /dags/random_failures/dagRuns/{run_id} in start-clean
  * @status 204 404
  *
  * Sent once for each run id (`runId05`): a run of this folder that was interrupted may have left its runs,
@@ -116,7 +116,7 @@ test: {
 }
 
 /** 4.3 · Import errors
- * @call GET /importErrors in 0437b396
+ * @call GET /importErrors in import-errors
  * @status 200
  *
  * The notebook writes `kit_23_broken_dag.py` (a syntax error) into the DAGs folder and asks until it is
@@ -148,7 +148,7 @@ test: {
 }
 
 /** 4.5 · Import errors, after removing the file
- * @call GET /importErrors in acd356fc
+ * @call GET /importErrors in import-errors-after
  * @status 200
  */
 test: {
@@ -157,7 +157,7 @@ test: {
 }
 
 /** 5.1 · DAG warnings
- * @call GET /dagWarnings in 31a9ef34
+ * @call GET /dagWarnings in dag-warnings
  * @status 200
  *
  * The warnings of `kit_23_warned_dag`: none unless its file, as the notebook writes it, is in `dags/`.
@@ -187,7 +187,7 @@ test: {
  */
 
 /** 5.3b · Check: no warning of it is left
- * @call GET /dagWarnings in b0c52740
+ * @call GET /dagWarnings in dag-warnings-after
  * @status 200
  */
 test: {
@@ -195,7 +195,7 @@ test: {
 }
 
 /** 6 · DAG stats, before
- * @call GET /dagStats in 7e5da34c
+ * @call GET /dagStats in dag-stats-before
  * @status 200
  *
  * The test keeps the counts (`statsBefore`) to compare after this folder's runs (request 8).
@@ -230,7 +230,7 @@ test: {
 }
 
 /** 8 · DAG stats, after
- * @call GET /dagStats in 37071de3
+ * @call GET /dagStats in dag-stats-after
  * @status 200
  *
  * The pre-request script waits for the three runs first.
@@ -261,7 +261,7 @@ test: {
 }
 
 /** 10 · Run durations
- * @call GET /dags/random_failures/dagRuns in a23fd8bf
+ * @call GET /dags/random_failures/dagRuns in run-durations
  * @status 200
  *
  * `order_by=-id` puts the newest runs first, so that this folder's runs are on the one page the request
@@ -318,7 +318,7 @@ test: {
 }
 
 /** Cleanup 1 · Delete the runs
- * @call DELETE /dags/random_failures/dagRuns/{run_id} in 0c351d50
+ * @call DELETE /dags/random_failures/dagRuns/{run_id} in cleanup
  * @status 204
  *
  * Sent once for each run id (`runId05`).
@@ -331,7 +331,7 @@ test: {
 }
 
 /** Cleanup 2 · Check: the runs are gone
- * @call GET /dags/random_failures/dagRuns in 27d6752e
+ * @call GET /dags/random_failures/dagRuns in cleanup-check
  * @status 200
  *
  * `order_by=-id` puts the newest runs first, so that this folder's runs are on the one page the request

@@ -67,7 +67,7 @@ test: {
 }
 
 /** 0b · Start clean: runs of the three DAGs
- * @call GET /dags/{dag_id}/dagRuns in 8afa4039
+ * @call GET /dags/{dag_id}/dagRuns in start-clean
  * @status 200
  *
  * Sent once for each DAG (`assetsDagId`), as the notebook's loop; the test keeps the runs it finds in
@@ -87,7 +87,7 @@ test: {
 }
 
 /** 0c · Start clean: delete them
- * @call DELETE /dags/{dag_id}/dagRuns/{run['dag_run_id']} in 8afa4039
+ * @call DELETE /dags/{dag_id}/dagRuns/{run['dag_run_id']} in start-clean
  * @status 204
  *
  * Sent once for each run request 0b found (`assetsRunDagId`, `assetsRunId`); skipped when there is none.
@@ -111,7 +111,7 @@ test: {
 }
 
 /** 0d · Start clean: the assets' ids
- * @call GET /assets in 8afa4039
+ * @call GET /assets in start-clean
  * @status 200
  *
  * The test keeps the ids of `sales_landing` and `fx_rates` in `salesAssetId` and `ratesAssetId`. On Airflow
@@ -132,7 +132,7 @@ test: {
 }
 
 /** 0e · Start clean: nothing queued
- * @call DELETE /dags/asset_two_inputs/assets/queuedEvents in 8afa4039
+ * @call DELETE /dags/asset_two_inputs/assets/queuedEvents in start-clean
  * @status 204 404
  *
  * 204: deleted; 404: nothing was waiting.
@@ -142,13 +142,13 @@ prerequest: {
 }
 
 /** 0f · Start clean: no state on the asset (Airflow 3.3)
- * @call DELETE /assets/{SALES_ID}/state-store in 8afa4039
+ * @call DELETE /assets/{SALES_ID}/state-store in start-clean
  * @status 204
  * @airflow3
  */
 
 /** 1a · The assets
- * @call GET /assets in 3fa5126a
+ * @call GET /assets in assets
  * @status 200
  */
 prerequest: {
@@ -203,7 +203,7 @@ test: {
 }
 
 /** 3 · An external system reports: this data changed
- * @call POST /assets/events in 7bc2b096
+ * @call POST /assets/events in report-event
  * @status 200
  *
  * The test keeps the event's id in `reportedEventId`. On Airflow 2.11: `POST /api/v1/datasets/events`
@@ -223,7 +223,7 @@ test: {
 }
 
 /** 4 · Every DAG scheduled on the asset runs
- * @call GET /dags/{dag_id}/dagRuns in 78970543
+ * @call GET /dags/{dag_id}/dagRuns in consumer-runs
  * @status 200
  *
  * The pre-request script waits until `asset_consumer` has a finished run, as the notebook's
@@ -258,7 +258,7 @@ test: {
 }
 
 /** 6a · What asset_two_inputs waits with
- * @call GET /dags/asset_two_inputs/assets/queuedEvents in 6ce7ad8b
+ * @call GET /dags/asset_two_inputs/assets/queuedEvents in queued-events
  * @status 200
  *
  * On Airflow 2.11: `GET /api/v1/dags/asset_two_inputs/datasets/queuedEvent`, with URIs.
@@ -307,7 +307,7 @@ test: {
 }
 
 /** 8a · The asset state store (Airflow 3.3)
- * @call GET /assets/{SALES_ID}/state-store in 6ee05e02
+ * @call GET /assets/{SALES_ID}/state-store in state-store
  * @status 200
  * @airflow3
  *
@@ -354,13 +354,13 @@ test: {
  */
 
 /** 8e · Delete every key of the asset (Airflow 3.3)
- * @call DELETE /assets/{SALES_ID}/state-store in 3d1ee728
+ * @call DELETE /assets/{SALES_ID}/state-store in state-store-delete
  * @status 204
  * @airflow3
  */
 
 /** 8f · Check: no state left (Airflow 3.3)
- * @call GET /assets/{SALES_ID}/state-store in 3d1ee728
+ * @call GET /assets/{SALES_ID}/state-store in state-store-delete
  * @status 200
  * @airflow3
  */
@@ -369,7 +369,7 @@ test: {
 }
 
 /** 9a · The second asset: its event
- * @call POST /assets/events in 763b0d8c
+ * @call POST /assets/events in second-asset-event
  * @status 200
  *
  * On Airflow 2.11 with `dataset_uri`.
@@ -405,7 +405,7 @@ test: {
 }
 
 /** 10a · Queue an event of fx_rates
- * @call POST /assets/events in 3daacd8e
+ * @call POST /assets/events in queue-then-delete-one
  * @status 200
  *
  * On Airflow 2.11 with `dataset_uri`.
@@ -423,7 +423,7 @@ prerequest: {
 }
 
 /** 10c · Queue an event of fx_rates again
- * @call POST /assets/events in e6adc84e
+ * @call POST /assets/events in queue-then-delete-for-asset
  * @status 200
  *
  * On Airflow 2.11 with `dataset_uri`.
@@ -441,7 +441,7 @@ prerequest: {
 }
 
 /** 10e · Queue an event of fx_rates once more
- * @call POST /assets/events in 9e95d423
+ * @call POST /assets/events in queue-then-delete-all
  * @status 200
  *
  * On Airflow 2.11 with `dataset_uri`.
@@ -451,7 +451,7 @@ prerequest: {
 }
 
 /** 10f · Delete everything one DAG waits with
- * @call DELETE /dags/asset_two_inputs/assets/queuedEvents in 9e95d423
+ * @call DELETE /dags/asset_two_inputs/assets/queuedEvents in queue-then-delete-all
  * @status 204
  */
 prerequest: {
@@ -459,7 +459,7 @@ prerequest: {
 }
 
 /** 10g · Check: the queue is empty
- * @call GET /dags/asset_two_inputs/assets/queuedEvents in 9e95d423
+ * @call GET /dags/asset_two_inputs/assets/queuedEvents in queue-then-delete-all
  *
  * Airflow 3 answers an empty list; Airflow 2.11 a 404.
  */
@@ -476,7 +476,7 @@ test: {
 }
 
 /** Cleanup 1 · The runs of the three DAGs
- * @call GET /dags/{dag_id}/dagRuns in efb7df36
+ * @call GET /dags/{dag_id}/dagRuns in cleanup
  * @status 200
  *
  * Sent once for each DAG (`assetsDagId`), once its runs have finished; the test keeps the runs in
@@ -497,7 +497,7 @@ test: {
 }
 
 /** Cleanup 2 · Delete them
- * @call DELETE /dags/{dag_id}/dagRuns/{run['dag_run_id']} in efb7df36
+ * @call DELETE /dags/{dag_id}/dagRuns/{run['dag_run_id']} in cleanup
  * @status 204
  *
  * Sent once for each run request Cleanup 1 found.

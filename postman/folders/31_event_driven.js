@@ -132,7 +132,7 @@ test: {
 }
 
 /** 3a · Analysts' SQL: a read-only query with parameters
- * @call POST /dags/sql_query/dagRuns in 3db84d29
+ * @call POST /dags/sql_query/dagRuns in sql-read-only
  * @status 200
  *
  * On Airflow 2 the pre-request script removes `logical_date`. Change the query, its parameters, `max_rows`,
@@ -164,7 +164,7 @@ test: {
 }
 
 /** 3c · A write does not get through
- * @call POST /dags/sql_query/dagRuns in 17ecf822
+ * @call POST /dags/sql_query/dagRuns in sql-write-refused
  * @status 200
  *
  * On Airflow 2 the pre-request script removes `logical_date`.
@@ -192,7 +192,7 @@ test: {
 }
 
 /** 3e · The analysts' form: run a query
- * @call POST /dags/sql_query/dagRuns in ac88ea8d
+ * @call POST /dags/sql_query/dagRuns in sql-form
  * @status 200
  *
  * What the form sends when *Run* is pressed with the query and parameters it shows at first. On Airflow 2

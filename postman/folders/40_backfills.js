@@ -80,7 +80,7 @@ test: {
 }
 
 /** 0b · Keep the DAG paused for now
- * @call PATCH /dags/{DAG_ID} in 7791db52
+ * @call PATCH /dags/{DAG_ID} in keep-paused
  * @status 200
  *
  * Sent only when the DAG was not paused (`reportWasPaused`), as in the notebook: a backfill's runs start at once
@@ -94,7 +94,7 @@ test: {
 }
 
 /** 0c · Start clean: an active backfill left over?
- * @call GET /backfills in 0b5ed53a
+ * @call GET /backfills in start-clean
  * @status 200
  *
  * `order_by=-id` puts the newest backfills first, on the one page the request reads. The test keeps the id of
@@ -123,7 +123,7 @@ test: {
 }
 
 /** 0e · Start clean: delete leftover runs
- * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in 0b5ed53a
+ * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in start-clean
  * @status 204 404
  *
  * Sent once for each of the folder's five run ids (`backfillRunId`). 204: deleted; 404: nothing to delete.
@@ -136,7 +136,7 @@ test: {
 }
 
 /** 1 · Which runs would a backfill make? A dry run
- * @call POST /backfills/dry_run in ef8d00d0
+ * @call POST /backfills/dry_run in dry-run
  * @status 200
  */
 test: {
@@ -145,7 +145,7 @@ test: {
 }
 
 /** 2a · Create a backfill
- * @call POST /backfills in 83a8a02b
+ * @call POST /backfills in create
  *
  * The test keeps the backfill's id in `backfillId`. A 503 "Database is locked" (SQLite was busy) is sent again,
  * as in the notebook.
@@ -168,7 +168,7 @@ test: {
 }
 
 /** 2b · Its runs
- * @call GET /dags/{DAG_ID}/dagRuns in aea3223b
+ * @call GET /dags/{DAG_ID}/dagRuns in runs-created
  * @status 200
  */
 test: {
@@ -176,7 +176,7 @@ test: {
 }
 
 /** 3 · The backfills of a DAG
- * @call GET /backfills in 170c8443
+ * @call GET /backfills in list-backfills
  * @status 200
  */
 test: {
@@ -209,7 +209,7 @@ test: {
 }
 
 /** 5b · Its runs failed
- * @call GET /dags/{DAG_ID}/dagRuns in 32e6d83c
+ * @call GET /dags/{DAG_ID}/dagRuns in runs-failed
  * @status 200
  */
 test: {
@@ -217,7 +217,7 @@ test: {
 }
 
 /** 6a · A backfill that runs, one day at a time
- * @call POST /backfills in 1fc1a306
+ * @call POST /backfills in create-running
  *
  * The test keeps its id in `secondBackfillId`. A 503 "Database is locked" (SQLite was busy) is sent again, as
  * in the notebook.
@@ -250,7 +250,7 @@ test: {
 }
 
 /** 6c · Unpause the DAG
- * @call PATCH /dags/{DAG_ID} in 241d13d0
+ * @call PATCH /dags/{DAG_ID} in unpause
  * @status 200
  */
 test: {
@@ -258,7 +258,7 @@ test: {
 }
 
 /** 6d · Its runs wait
- * @call GET /dags/{DAG_ID}/dagRuns in 241d13d0
+ * @call GET /dags/{DAG_ID}/dagRuns in unpause
  * @status 200
  *
  * The pre-request script waits three seconds first, as the notebook does.
@@ -282,7 +282,7 @@ test: {
 }
 
 /** 6f · Watch its runs
- * @call GET /dags/{DAG_ID}/dagRuns in 54a48ad3
+ * @call GET /dags/{DAG_ID}/dagRuns in watch-runs
  * @status 200
  *
  * The pre-request script waits for the backfill's two runs (asking once a second, as `af.wait_for_run()`
@@ -300,7 +300,7 @@ test: {
 }
 
 /** 7 · Days that already have a run: reprocess_behavior
- * @call POST /backfills/dry_run in 905427b0
+ * @call POST /backfills/dry_run in reprocess-dry-run
  * @status 200
  *
  * Sent once for each behaviour (`reprocessBehavior`: none, failed, completed), as the notebook's loop does.
@@ -318,7 +318,7 @@ test: {
 }
 
 /** Cleanup 1 · The DAG paused again, as it was
- * @call PATCH /dags/{DAG_ID} in 40b1cd9f
+ * @call PATCH /dags/{DAG_ID} in cleanup
  * @status 200
  *
  * The pre-request script sends the state the DAG had when the folder began (`reportWasPaused`).
@@ -331,7 +331,7 @@ test: {
 }
 
 /** Cleanup 2 · Delete the runs
- * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in 40b1cd9f
+ * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in cleanup
  * @status 204
  *
  * Sent once for each of the folder's five run ids (`backfillRunId`).
@@ -344,7 +344,7 @@ test: {
 }
 
 /** Cleanup 3 · Check: the runs are gone
- * @call GET /dags/{DAG_ID}/dagRuns in 40b1cd9f
+ * @call GET /dags/{DAG_ID}/dagRuns in cleanup
  * @status 200
  */
 test: {
@@ -353,7 +353,7 @@ test: {
 }
 
 /** Cleanup 4 · The backfills stay
- * @call GET /backfills in 4f12b2b3
+ * @call GET /backfills in backfills-stay
  * @status 200
  */
 test: {

@@ -76,7 +76,7 @@ test: {
 }
 
 /** 0c · Start clean: delete leftover runs
- * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in c2d1780d
+ * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in start-clean
  * @status 204 404
  *
  * Sent once for each run id (`runId11`). 204: deleted; 404: nothing to delete.
@@ -185,7 +185,7 @@ test: {
 }
 
 /** 5 · An answer Airflow refuses
- * @call PATCH /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/review/-1/hitlDetails in c1c16f6a
+ * @call PATCH /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/review/-1/hitlDetails in answer-refused
  * @status 400
  *
  * `Maybe` is not one of the options: 400, and nothing is recorded.
@@ -195,7 +195,7 @@ test: {
 }
 
 /** 6 · Answer: approve, with a note
- * @call PATCH /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/review/-1/hitlDetails in 698c7dd2
+ * @call PATCH /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/review/-1/hitlDetails in answer-approve
  * @status 200
  *
  * Change the note (the form's one field, `note`); send no other field: Airflow does not check them here, and
@@ -211,7 +211,7 @@ test: {
 }
 
 /** 6.1 · A second answer
- * @call PATCH /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/review/-1/hitlDetails in ea6e82a6
+ * @call PATCH /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/review/-1/hitlDetails in answer-again
  * @status 409
  *
  * The question has its answer: 409, the first answer counts.
@@ -333,7 +333,7 @@ test: {
 }
 
 /** Cleanup 2 · Delete the runs
- * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in b828ee29
+ * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in cleanup
  * @status 204
  *
  * Sent once for each run id (`runId11`).

@@ -21,7 +21,7 @@
  */
 
 /** 0b · Start clean: delete a leftover run
- * @call DELETE /dags/{DAG_ID}/dagRuns/{RUN_ID} in 5d632dd0
+ * @call DELETE /dags/{DAG_ID}/dagRuns/{RUN_ID} in start-clean
  * @status 204 404
  *
  * 204: deleted; 404: nothing to delete.
@@ -40,7 +40,7 @@ test: {
 }
 
 /** 1b · What the task wrote: its XComs
- * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries in 11302fd3
+ * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries in task-xcoms
  * @status 200
  *
  * The pre-request script waits until the run has finished, as the notebook's af.wait_for_run() does.
@@ -56,7 +56,7 @@ test: {
 }
 
 /** 2.1 · Add an XCom
- * @call POST /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries in adb3bbdd
+ * @call POST /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries in add-xcom
  * @status 201
  */
 test: {
@@ -68,7 +68,7 @@ test: {
 }
 
 /** 2.2 · A key that exists
- * @call POST /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries in 407d22ae
+ * @call POST /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries in add-xcom-again
  * @status 409
  *
  * `return_value` is the task's own: POST only adds, so 409.
@@ -86,7 +86,7 @@ test: {
 }
 
 /** 2.4 · Read it back
- * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries/kit_42_review in 70f5d25f
+ * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries/kit_42_review in read-xcom
  * @status 200
  */
 test: {
@@ -99,7 +99,7 @@ test: {
  */
 
 /** 2.5b · Check: the XCom is gone
- * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries/kit_42_review in 45ffa747
+ * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries/kit_42_review in delete-xcom
  * @status 404
  */
 
@@ -151,7 +151,7 @@ test: {
 }
 
 /** 3.4 · List the keys
- * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store in 77be4a73
+ * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store in list-keys
  * @status 200
  */
 test: {
@@ -164,7 +164,7 @@ test: {
 }
 
 /** 4a · A new try: the XCom of 2.1 once more
- * @call POST /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries in fb4637c7
+ * @call POST /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries in new-try
  * @status 201
  */
 
@@ -192,7 +192,7 @@ test: {
 }
 
 /** 4d · Its XComs after the new try
- * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries in 6fdd3660
+ * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries in after-new-try
  * @status 200
  */
 test: {
@@ -201,7 +201,7 @@ test: {
 }
 
 /** 4e · Its state after the new try
- * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store in 6fdd3660
+ * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store in after-new-try
  * @status 200
  */
 test: {
@@ -221,7 +221,7 @@ test: {
  */
 
 /** 5c · Check: no key left
- * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store in de63810b
+ * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store in delete-keys
  * @status 200
  */
 test: {
@@ -229,7 +229,7 @@ test: {
 }
 
 /** Cleanup 1 · Delete the run
- * @call DELETE /dags/{DAG_ID}/dagRuns/{RUN_ID} in b5d60146
+ * @call DELETE /dags/{DAG_ID}/dagRuns/{RUN_ID} in cleanup
  * @status 204
  */
 

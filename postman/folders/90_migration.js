@@ -22,7 +22,7 @@ function basicAuthAsTheWebinar() {
 }
 
 /** 0a · Start clean: a leftover run for the date?
- * @call GET /dags/random_failures/dagRuns in 267fe21a
+ * @call GET /dags/random_failures/dagRuns in start-clean
  * @status 200
  *
  * On Airflow 2 the pre-request script writes `execution_date_gte`/`_lte`. The test keeps the leftover's id
@@ -159,7 +159,7 @@ test: {
 }
 
 /** 2.1 · Step 1: /api/v2, still with Basic auth
- * @call GET {af.url}/api/v2/providers in 24a122e5
+ * @call GET {af.url}/api/v2/providers in step-1-basic-auth
  * @status 401
  * @airflow3
  *
@@ -190,7 +190,7 @@ test: {
 }
 
 /** 2.3 · Call 1 with the token
- * @call GET {af.url}/api/v2/providers in 56c16ab0
+ * @call GET {af.url}/api/v2/providers in step-2-token
  * @status 200
  * @airflow3
  *
@@ -265,7 +265,7 @@ test: {
 }
 
 /** 3.4 · Airflow 3 form of call 4: GET DAG Runs
- * @call GET /dags/random_failures/dagRuns in 7958c23c
+ * @call GET /dags/random_failures/dagRuns in call-4-airflow3
  * @status 200
  * @airflow3
  *
@@ -332,7 +332,7 @@ prerequest: {
 }
 
 /** Cleanup 2 · Check: no run for the date
- * @call GET /dags/random_failures/dagRuns in 3d63a994
+ * @call GET /dags/random_failures/dagRuns in cleanup
  * @status 200
  *
  * On Airflow 2 the pre-request script writes `execution_date_gte`/`_lte`.

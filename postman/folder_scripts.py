@@ -14,9 +14,8 @@ calls, one section per call. Standard library only; build_collection.py uses it.
     prerequest: {                            the pre-request script (optional)
       ...
     }
-    test: {                                  the rest of the test script (optional with @status)
-      ...
-    }
+    test: { runStateIs('success', "the run succeeded"); }    the rest of the test script (optional with
+                                             @status); a block of one statement may stand on one line
 
 Tags (lines starting with @, anywhere in the comment): `@call KEY` names the notebook's call the section
 belongs to, as notebook_calls.py keys it (its method and path as written, ` in CELL-ID` where the notebook
@@ -47,7 +46,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BLOCK = re.compile(r"^(prerequest|test): \{$")
+BLOCK = re.compile(r"^(prerequest|test): \{( .* \})?$")  # a block, or a block of one statement on one line
 FUNCTION = re.compile(r"^function (\w+)\(([^)]*)\) \{$")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
@@ -171,10 +170,11 @@ def read_folder_scripts(path: Path) -> FolderScripts:
         if not match:
             raise ScriptError(f"{path.name}:{i + 1}: expected a /** comment */, `prerequest: {{`, `test: {{` "
                               f"or a snippet `function name(...) {{` at the top level, found {line!r}")
-        end = next((j for j in range(i + 1, len(lines)) if lines[j] == "}"), None)
+        one_line = match.re is BLOCK and match[2] is not None
+        end = i if one_line else next((j for j in range(i + 1, len(lines)) if lines[j] == "}"), None)
         if end is None:
             raise ScriptError(f"{path.name}:{i + 1}: no closing `}}` at the start of a line")
-        body = []
+        body = [match[2][1:-2].strip()] if one_line else []
         for j in range(i + 1, end):
             if lines[j] and not lines[j].startswith("  "):
                 raise ScriptError(f"{path.name}:{j + 1}: a block's lines are indented by two spaces")

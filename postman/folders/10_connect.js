@@ -29,11 +29,7 @@ test: {
  *
  * On Airflow 2 the pre-request script drops `monitor` from the path: `GET /api/v1/health`.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2 has /api/v1/health instead
-    pm.request.url.path = pm.request.url.path.filter(p => p !== 'monitor');
-  }
-}
+prerequest: { healthPathOn2(); }
 test: {
   const data = pm.response.json();
   pm.test("the metadata database is healthy", () => pm.expect(data.metadatabase.status).to.eql('healthy'));
@@ -90,9 +86,7 @@ prerequest: {
     pm.request.headers.upsert({key: 'Authorization', value: 'Bearer ' + pm.variables.get('token')});
   }
 }
-test: {
-  pm.test("answers a page of DAGs", () => pm.expect(pm.response.json().dags).to.be.an("array"));
-}
+test: { pm.test("answers a page of DAGs", () => pm.expect(pm.response.json().dags).to.be.an("array")); }
 
 /** 3d · A browser's sign-in (Airflow 3)
  * @call GET {api}/auth/login
@@ -116,9 +110,7 @@ test: {
 prerequest: {
   if (pm.collectionVariables.get('authModeUsed') === 'token') pm.execution.skipRequest();  // no password
 }
-test: {
-  pm.collectionVariables.set('spareToken', pm.response.json().access_token);
-}
+test: { pm.collectionVariables.set('spareToken', pm.response.json().access_token); }
 
 /** 3f · A browser's sign-out (Airflow 3)
  * @call GET {api}/auth/logout

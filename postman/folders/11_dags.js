@@ -152,9 +152,7 @@ test: {
  *
  * Request 8a unpauses it again: run both, or the other folders' runs of this DAG will wait.
  */
-test: {
-  pm.test("is paused", () => pm.expect(pm.response.json().is_paused).to.eql(true));
-}
+test: { pm.test("is paused", () => pm.expect(pm.response.json().is_paused).to.eql(true)); }
 
 /** 7b · List the paused DAGs
  * @call GET /dags in list-paused
@@ -168,9 +166,7 @@ test: {
  * @call PATCH /dags/{dag_id} in unpause
  * @status 200
  */
-test: {
-  pm.test("is not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false));
-}
+test: { pm.test("is not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
 /** 8b · Check: not paused
  * @call GET /dags/{dag_id} in unpause
@@ -178,9 +174,7 @@ test: {
  *
  * The notebook's check: the DAG is unpaused for good.
  */
-test: {
-  pm.test("is not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false));
-}
+test: { pm.test("is not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
 /** 9.1 · What the filter matches
  * @call GET /dags in filter-matches
@@ -327,9 +321,7 @@ test: {
  * @where file_token = {{versionedFileToken}}
  * @where af.session.headers.get('Authorization', '') = Bearer {{jwt}}
  */
-prerequest: {
-  ownAuthorization();
-}
+prerequest: { ownAuthorization(); }
 
 /** 12.6 · The new task
  * @call GET /dags/{VERSIONED}/tasks

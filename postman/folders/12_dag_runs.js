@@ -21,9 +21,7 @@
  *
  * On Airflow 2 the pre-request script removes `logical_date`. The test keeps the run id in `rfRunId`.
  */
-prerequest: {
-  noLogicalDateOn2();
-}
+prerequest: { noLogicalDateOn2(); }
 test: {
   const data = pm.response.json();
   pm.test("a new queued run with the conf", () => {
@@ -41,9 +39,7 @@ test: {
  * On Airflow 2 the pre-request script removes `logical_date`. Change the conf to anything JSON. The test
  * keeps the run id in `ddRunId`.
  */
-prerequest: {
-  noLogicalDateOn2();
-}
+prerequest: { noLogicalDateOn2(); }
 test: {
   const data = pm.response.json();
   pm.test("queued, with the conf", () => { pm.expect(data.state).to.eql('queued'); pm.expect(data.conf).to.eql({"message": "hello from notebook 12", "requested_by": "12_dag_runs"}); });
@@ -61,16 +57,8 @@ test: {
  * @query logical_date_gte=2024-05-01T00:00:00Z
  * @query logical_date_lte=2024-05-01T23:59:59Z
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2 still calls it execution_date
-    pm.request.url.query.each(q => { q.key = q.key.replace('logical_date', 'execution_date'); });
-  }
-}
-test: {
-  const found = pm.response.json().dag_runs.map(r => r.dag_run_id);
-  pm.test("at most one run per logical date", () => pm.expect(found.length).to.be.below(2));
-  pm.collectionVariables.set('datedLeftoverRunId', found[0] || '');
-}
+prerequest: { logicalDateQueryOn2(); }
+test: { keepLeftoverRun('datedLeftoverRunId', "at most one run per logical date"); }
 
 /** 3b · Delete the leftover, if any
  * @call DELETE /dags/dependent_dag/dagRuns/{old_run_id}
@@ -78,9 +66,7 @@ test: {
  *
  * Deletes the leftover run request 3a found (`datedLeftoverRunId`); skipped when there is none.
  */
-prerequest: {
-  if (!pm.collectionVariables.get('datedLeftoverRunId')) pm.execution.skipRequest();  // none
-}
+prerequest: { skipUnless('datedLeftoverRunId'); }
 
 /** 3c · Trigger a run for a given date: the webinar's call
  * @call POST /dags/dependent_dag/dagRuns in trigger-for-date
@@ -148,9 +134,7 @@ test: {
  *
  * On Airflow 2 the pre-request script removes `logical_date`.
  */
-prerequest: {
-  noLogicalDateOn2();
-}
+prerequest: { noLogicalDateOn2(); }
 test: {
   const data = pm.response.json();
   pm.test("queued, with the run id it was given", () => { pm.expect(data.dag_run_id).to.eql('notebook_12_wait'); pm.expect(data.state).to.eql('queued'); });
@@ -256,9 +240,7 @@ test: {
  * On Airflow 2 the pre-request script removes `logical_date`. The test keeps `api_dag`'s run id (`apiRunId`)
  * and the id of the run it starts (`childRunId`: `from_api_dag__` and `apiRunId`).
  */
-prerequest: {
-  noLogicalDateOn2();
-}
+prerequest: { noLogicalDateOn2(); }
 test: {
   const data = pm.response.json();
   pm.test("queued", () => pm.expect(data.state).to.eql('queued'));

@@ -77,9 +77,7 @@ test: {
 prerequest: {
   waitForRuns(600, runUrl(pm.collectionVariables.get('panelDagId'), pm.collectionVariables.get('panelRunId')));
 }
-test: {
-  pm.test("the run succeeded", () => pm.expect(pm.response.json().state).to.eql('success'));
-}
+test: { runStateIs('success', "the run succeeded"); }
 
 /** 3b · Live status: its tasks
  * @call GET /dags/{dag_id}/dagRuns/{run_id}/taskInstances in live-status

@@ -15,9 +15,7 @@
  * On Airflow 2 the pre-request script removes `logical_date`. Change `fail_task` to make another task fail.
  * The test keeps the run id in `failRunId`.
  */
-prerequest: {
-  noLogicalDateOn2();
-}
+prerequest: { noLogicalDateOn2(); }
 test: {
   const data = pm.response.json();
   pm.test("queued, with the conf", () => pm.expect(data.conf).to.eql({fail_task: "task_3"}));
@@ -30,12 +28,8 @@ test: {
  *
  * The pre-request script waits until the run has finished.
  */
-prerequest: {
-  waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('failRunId')));
-}
-test: {
-  pm.test("the run is failed", () => pm.expect(pm.response.json().state).to.eql('failed'));
-}
+prerequest: { waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('failRunId'))); }
+test: { runStateIs('failed', "the run is failed"); }
 
 /** 2a · Find the failed task
  * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in find-failed-task
@@ -92,9 +86,7 @@ test: {
  *
  * The notebook's check: after the dry run the run is still `failed`.
  */
-test: {
-  pm.test("the run is still failed", () => pm.expect(pm.response.json().state).to.eql('failed'));
-}
+test: { runStateIs('failed', "the run is still failed"); }
 
 /** 6a · Clear it for real
  * @call POST /dags/random_failures/clearTaskInstances in clear
@@ -111,9 +103,7 @@ test: {
  *
  * The notebook's check: the run is no longer `failed` (`queued` or `running`).
  */
-test: {
-  pm.test("the run is not failed any more", () => pm.expect(pm.response.json().state).to.not.eql('failed'));
-}
+test: { pm.test("the run is not failed any more", () => pm.expect(pm.response.json().state).to.not.eql('failed')); }
 
 /** 7a · Watch the run succeed
  * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in watch-succeed
@@ -121,12 +111,8 @@ test: {
  *
  * The pre-request script waits until the run has finished again.
  */
-prerequest: {
-  waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('failRunId')));
-}
-test: {
-  allSucceededTask3OnTry2();
-}
+prerequest: { waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('failRunId'))); }
+test: { allSucceededTask3OnTry2(); }
 
 /** 7b · Check: the run succeeded
  * @call GET /dags/random_failures/dagRuns/{run_id} in watch-succeed
@@ -134,9 +120,7 @@ test: {
  *
  * The notebook's check: the run is `success`.
  */
-test: {
-  pm.test("the run is success", () => pm.expect(pm.response.json().state).to.eql('success'));
-}
+test: { runStateIs('success', "the run is success"); }
 
 /** 8 · Every try of the cleared task
  * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances/task_3/tries

@@ -17,6 +17,15 @@
  * @airflow3
  */
 
+/** Pre-request lines of a request sent once for each run of the folder (`dagId13`, `runId13`): the start's clean-up. */
+function eachRun() {
+  loopPreEach('run13', [
+               {"dagId13": "changing_state", "runId13": "kit_21_stuck"},
+               {"dagId13": "changing_state", "runId13": "kit_21_broken"},
+               {"dagId13": "sales_by_region", "runId13": "kit_21_eu"},
+               {"dagId13": "sales_by_region", "runId13": "kit_21_us"}]);
+}
+
 /**
  * Pre-request lines that wait (at most two minutes) until the task `task` of changing_state's run `run`
  * is in `state`, then `settle` seconds more, as the notebook's wait_for_task() does.
@@ -72,9 +81,7 @@ test: {
  * The notebook sends this only when the DAG is paused (an interrupted run left it so, in section 6); here
  * it is always sent: unpausing a DAG that is not paused changes nothing.
  */
-test: {
-  pm.test("not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false));
-}
+test: { pm.test("not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
 /** 0c · Start clean: end leftover runs
  * @call PATCH /dags/{dag_id}/dagRuns/{run_id}
@@ -86,16 +93,8 @@ test: {
  * @where dag_id = {{dagId13}}
  * @where run_id = {{runId13}}
  */
-prerequest: {
-  loopPreEach('run13', [
-               {"dagId13": "changing_state", "runId13": "kit_21_stuck"},
-               {"dagId13": "changing_state", "runId13": "kit_21_broken"},
-               {"dagId13": "sales_by_region", "runId13": "kit_21_eu"},
-               {"dagId13": "sales_by_region", "runId13": "kit_21_us"}]);
-}
-test: {
-  loopNext('run13', 4);
-}
+prerequest: { eachRun(); }
+test: { loopNext('run13', 4); }
 
 /** 0d · Start clean: delete leftover runs
  * @call DELETE /dags/{dag_id}/dagRuns/{run_id}
@@ -106,16 +105,8 @@ test: {
  * @where dag_id = {{dagId13}}
  * @where run_id = {{runId13}}
  */
-prerequest: {
-  loopPreEach('run13', [
-               {"dagId13": "changing_state", "runId13": "kit_21_stuck"},
-               {"dagId13": "changing_state", "runId13": "kit_21_broken"},
-               {"dagId13": "sales_by_region", "runId13": "kit_21_eu"},
-               {"dagId13": "sales_by_region", "runId13": "kit_21_us"}]);
-}
-test: {
-  loopNext('run13', 4);
-}
+prerequest: { eachRun(); }
+test: { loopNext('run13', 4); }
 
 /** 1a · Trigger kit_21_stuck
  * @call POST /dags/{DAG_ID}/dagRuns as stuck
@@ -149,9 +140,7 @@ test: {
  * @where run_id = kit_21_stuck
  * @where task_id = hold
  */
-prerequest: {
-  waitForTask('kit_21_stuck', 'hold', 'running', 2);
-}
+prerequest: { waitForTask('kit_21_stuck', 'hold', 'running', 2); }
 test: {
   const ti = pm.response.json();
   pm.test("hold runs, on its first try", () => pm.expect([ti.task_id, ti.state, ti.try_number]).to.eql(['hold', 'running', 1]));
@@ -199,11 +188,7 @@ test: {
  *
  * The pre-request script waits until the run has finished.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('changing_state', 'kit_21_stuck'));
-  }
-}
+prerequest: { waitForRunsOn3(120, runUrl('changing_state', 'kit_21_stuck')); }
 test: {
   const tis = pm.response.json().task_instances;
   pm.test("eight task instances, all succeeded", () => {
@@ -259,11 +244,7 @@ test: {
  *
  * The pre-request script waits until `kit_21_broken` has finished (failed).
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('changing_state', 'kit_21_broken'));
-  }
-}
+prerequest: { waitForRunsOn3(120, runUrl('changing_state', 'kit_21_broken')); }
 test: {
   const tis = pm.response.json().task_instances.sort((a, b) => a.map_index - b.map_index);
   pm.test("one instance per region; us failed", () => pm.expect(tis.map(t => [t.map_index, t.rendered_map_index, t.state])).to.eql([
@@ -323,11 +304,7 @@ test: {
  *
  * The pre-request script first waits until `kit_21_broken`, resumed, has finished, as the notebook does.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('changing_state', 'kit_21_broken'));
-  }
-}
+prerequest: { waitForRunsOn3(120, runUrl('changing_state', 'kit_21_broken')); }
 test: {
   const tis = pm.response.json().task_instances.map(t => [t.task_id, t.state]).sort();
   pm.test("both loads would change", () => pm.expect(tis).to.eql([['load.customers', 'success'], ['load.orders', 'success']]));
@@ -367,9 +344,7 @@ test: {
  * @call PATCH /dags/{DAG_ID} in pause
  * @status 200
  */
-test: {
-  pm.test("paused", () => pm.expect(pm.response.json().is_paused).to.eql(true));
-}
+test: { pm.test("paused", () => pm.expect(pm.response.json().is_paused).to.eql(true)); }
 
 /** 6.3b · Clear the run
  * @call POST /dags/{DAG_ID}/dagRuns/{STUCK}/clear in clear-run
@@ -395,9 +370,7 @@ test: {
  * @call PATCH /dags/{DAG_ID} in unpause
  * @status 200
  */
-test: {
-  pm.test("not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false));
-}
+test: { pm.test("not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
 /** 7.1 · Mark several task instances, of two runs, in one request
  * @call PATCH /dags/{DAG_ID}/dagRuns/~/taskInstances
@@ -405,11 +378,7 @@ test: {
  *
  * The pre-request script first waits until `kit_21_stuck`, cleared, has finished, as the notebook does.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('changing_state', 'kit_21_stuck'));
-  }
-}
+prerequest: { waitForRunsOn3(120, runUrl('changing_state', 'kit_21_stuck')); }
 test: {
   const update = pm.response.json().update;
   pm.test("both updated, no error", () => {
@@ -445,9 +414,7 @@ test: {
  * no body.
  */
 prerequest: {
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('changing_state', 'kit_21_stuck'), runUrl('changing_state', 'kit_21_broken'));
-  }
+  waitForRunsOn3(120, runUrl('changing_state', 'kit_21_stuck'), runUrl('changing_state', 'kit_21_broken'));
 }
 
 /** 8b · The run's task instances, without it
@@ -486,11 +453,7 @@ test: {
  *
  * The pre-request script first waits until both partitioned runs have finished, as the notebook does.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('sales_by_region', 'kit_21_eu'), runUrl('sales_by_region', 'kit_21_us'));
-  }
-}
+prerequest: { waitForRunsOn3(120, runUrl('sales_by_region', 'kit_21_eu'), runUrl('sales_by_region', 'kit_21_us')); }
 test: {
   const tis = pm.response.json().task_instances;
   pm.test("the task instance of kit_21_eu", () => pm.expect(tis.map(t => [t.dag_run_id, t.task_id])).to.eql([['kit_21_eu', 'load_region']]));
@@ -511,11 +474,7 @@ test: {
  *
  * The pre-request script first waits until `kit_21_eu`, cleared, has finished, as the notebook does.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('sales_by_region', 'kit_21_eu'));
-  }
-}
+prerequest: { waitForRunsOn3(120, runUrl('sales_by_region', 'kit_21_eu')); }
 test: {
   pm.test("one run would lose its partition", () => pm.expect(pm.response.json()).to.eql({dag_runs_cleared: 1, task_instances_cleared: 0, dry_run: true}));
 }
@@ -579,10 +538,8 @@ test: {
  * The pre-request script first makes sure every run has finished: a running run cannot be deleted.
  */
 prerequest: {
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('changing_state', 'kit_21_stuck'), runUrl('changing_state', 'kit_21_broken'),
-                runUrl('sales_by_region', 'kit_21_eu'), runUrl('sales_by_region', 'kit_21_us'));
-  }
+  waitForRunsOn3(120, runUrl('changing_state', 'kit_21_stuck'), runUrl('changing_state', 'kit_21_broken'),
+                 runUrl('sales_by_region', 'kit_21_eu'), runUrl('sales_by_region', 'kit_21_us'));
 }
 test: {
   const result = pm.response.json().delete;

@@ -51,9 +51,7 @@ test: {
  * @call GET /variables/kit_22_greeting in read-variable
  * @status 200
  */
-test: {
-  pm.test("has the value", () => pm.expect(pm.response.json().value).to.eql('hello from notebook 22'));
-}
+test: { pm.test("has the value", () => pm.expect(pm.response.json().value).to.eql('hello from notebook 22')); }
 
 /** 1.3 · Update it
  * @call PATCH /variables/kit_22_greeting
@@ -77,9 +75,7 @@ test: {
  *
  * @query variable_key_pattern=kit_22_
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') ['variable_key_pattern'].forEach(p => pm.request.url.query.remove(p));  // Airflow 3 only
-}
+prerequest: { noQueryOn2('variable_key_pattern'); }
 test: {
   const mine = pm.response.json().variables.filter(x => x.key === 'kit_22_greeting');
   pm.test("lists kit_22_greeting", () => pm.expect(mine.length).to.eql(1));
@@ -147,9 +143,7 @@ test: {
  *
  * @query connection_id_pattern=kit_22_
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') ['connection_id_pattern'].forEach(p => pm.request.url.query.remove(p));  // Airflow 3 only
-}
+prerequest: { noQueryOn2('connection_id_pattern'); }
 test: {
   const mine = pm.response.json().connections.filter(x => x.connection_id === 'kit_22_http');
   pm.test("lists kit_22_http", () => pm.expect(mine.length).to.eql(1));
@@ -337,9 +331,7 @@ test: {
  * @call GET /pools/kit_22_pool in read-pool
  * @status 200
  */
-test: {
-  pm.test("two slots", () => pm.expect(pm.response.json().slots).to.eql(2));
-}
+test: { pm.test("two slots", () => pm.expect(pm.response.json().slots).to.eql(2)); }
 
 /** 3.3 · Update it: more slots
  * @call PATCH /pools/kit_22_pool

@@ -22,12 +22,8 @@
  * Sent once for each run id (`runId05`): a run of this folder that was interrupted may have left its runs,
  * and triggering them again would answer 409 Conflict. 204: deleted; 404: nothing to delete.
  */
-prerequest: {
-  loopPre('runId05', ["kit_23_run_1", "kit_23_run_2", "kit_23_run_3"]);
-}
-test: {
-  loopNext('runId05', 3);
-}
+prerequest: { loopPre('runId05', ["kit_23_run_1", "kit_23_run_2", "kit_23_run_3"]); }
+test: { loopNext('runId05', 3); }
 
 /** 1 · Health
  * @call GET /monitor/health
@@ -35,11 +31,7 @@ test: {
  *
  * On Airflow 2 the pre-request script drops `monitor` from the path: `GET /api/v1/health`.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2 has /api/v1/health instead
-    pm.request.url.path = pm.request.url.path.filter(p => p !== 'monitor');
-  }
-}
+prerequest: { healthPathOn2(); }
 test: {
   const data = pm.response.json();
   pm.test("database and scheduler healthy", () => pm.expect([data.metadatabase.status, data.scheduler.status]).to.eql(['healthy', 'healthy']));
@@ -75,9 +67,7 @@ test: {
  *
  * Skipped on Airflow 2, which has no such call.
  */
-test: {
-  pm.test("the kit's plugins all load", () => pm.expect(pm.response.json().import_errors).to.eql([]));
-}
+test: { pm.test("the kit's plugins all load", () => pm.expect(pm.response.json().import_errors).to.eql([])); }
 
 /** 3 · Configuration
  * @call GET /config
@@ -190,9 +180,7 @@ test: {
  * @call GET /dagWarnings in dag-warnings-after
  * @status 200
  */
-test: {
-  pm.test("no warning of kit_23_warned_dag", () => pm.expect(pm.response.json().dag_warnings).to.eql([]));
-}
+test: { pm.test("no warning of kit_23_warned_dag", () => pm.expect(pm.response.json().dag_warnings).to.eql([])); }
 
 /** 6 · DAG stats, before
  * @call GET /dagStats in dag-stats-before
@@ -323,12 +311,8 @@ test: {
  *
  * Sent once for each run id (`runId05`).
  */
-prerequest: {
-  loopPre('runId05', ["kit_23_run_1", "kit_23_run_2", "kit_23_run_3"]);
-}
-test: {
-  loopNext('runId05', 3);
-}
+prerequest: { loopPre('runId05', ["kit_23_run_1", "kit_23_run_2", "kit_23_run_3"]); }
+test: { loopNext('runId05', 3); }
 
 /** Cleanup 2 · Check: the runs are gone
  * @call GET /dags/random_failures/dagRuns in cleanup-check

@@ -57,6 +57,41 @@ function waitForDagRuns($dag, $count, $seconds, $then) {
   }
 }
 
+/**
+ * The start and the end of the folder delete the runs of its three DAGs: a request that lists them is sent
+ * once for each DAG (`assetsDagId`, pre-request lines), and collects them in `assetsRuns` (test lines).
+ */
+function eachDag() {
+  loopPre('assetsDagId', ["asset_producer", "asset_consumer", "asset_two_inputs"]);
+  if (Number(pm.collectionVariables.get('assetsDagIdIndex') || 0) === 0) pm.collectionVariables.set('assetsRuns', '[]');
+}
+
+/** keepRuns(): the test lines of that request. */
+function keepRuns() {
+  const found = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]');
+  pm.response.json().dag_runs.forEach(r => found.push([r.dag_id, r.dag_run_id]));
+  pm.collectionVariables.set('assetsRuns', JSON.stringify(found));
+  loopNext('assetsDagId', 3);
+}
+
+/** The request that deletes them is sent once for each run in `assetsRuns` (skipped when there is none). */
+function nextRun() {
+  const runs = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]');
+  if (!runs.length) {
+    pm.execution.skipRequest();  // nothing to delete
+  } else {
+    pm.collectionVariables.set('assetsRunDagId', runs[0][0]);
+    pm.collectionVariables.set('assetsRunId', runs[0][1]);
+  }
+}
+
+/** thenTheNext(): the test lines of that request. */
+function thenTheNext() {
+  const runs = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]').slice(1);
+  pm.collectionVariables.set('assetsRuns', JSON.stringify(runs));
+  if (runs.length) pm.execution.setNextRequest(pm.info.requestId);  // the next run
+}
+
 /** 0a · Start clean: the lesson's DAGs are listed
  * @call GET /dags
  * @status 200
@@ -76,15 +111,9 @@ test: {
  * @where dag_id = {{assetsDagId}}
  */
 prerequest: {
-  loopPre('assetsDagId', ["asset_producer", "asset_consumer", "asset_two_inputs"]);
-  if (Number(pm.collectionVariables.get('assetsDagIdIndex') || 0) === 0) pm.collectionVariables.set('assetsRuns', '[]');
+  eachDag();
 }
-test: {
-  const found = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]');
-  pm.response.json().dag_runs.forEach(r => found.push([r.dag_id, r.dag_run_id]));
-  pm.collectionVariables.set('assetsRuns', JSON.stringify(found));
-  loopNext('assetsDagId', 3);
-}
+test: { keepRuns(); }
 
 /** 0c · Start clean: delete them
  * @call DELETE /dags/{dag_id}/dagRuns/{run['dag_run_id']} in start-clean
@@ -95,20 +124,8 @@ test: {
  * @where dag_id = {{assetsRunDagId}}
  * @where run['dag_run_id'] = {{assetsRunId}}
  */
-prerequest: {
-  const runs = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]');
-  if (!runs.length) {
-    pm.execution.skipRequest();  // nothing to delete
-  } else {
-    pm.collectionVariables.set('assetsRunDagId', runs[0][0]);
-    pm.collectionVariables.set('assetsRunId', runs[0][1]);
-  }
-}
-test: {
-  const runs = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]').slice(1);
-  pm.collectionVariables.set('assetsRuns', JSON.stringify(runs));
-  if (runs.length) pm.execution.setNextRequest(pm.info.requestId);  // the next run
-}
+prerequest: { nextRun(); }
+test: { thenTheNext(); }
 
 /** 0d · Start clean: the assets' ids
  * @call GET /assets in start-clean
@@ -117,9 +134,7 @@ test: {
  * The test keeps the ids of `sales_landing` and `fx_rates` in `salesAssetId` and `ratesAssetId`. On Airflow
  * 2.11: `GET /api/v1/datasets`.
  */
-prerequest: {
-  pathOn2(['datasets']);
-}
+prerequest: { pathOn2(['datasets']); }
 test: {
   const assets = pm.response.json().assets || pm.response.json().datasets;
   const idOf = (uri) => (assets.find(a => a.uri === uri) || {}).id;
@@ -137,9 +152,7 @@ test: {
  *
  * 204: deleted; 404: nothing was waiting.
  */
-prerequest: {
-  pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']);
-}
+prerequest: { pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']); }
 
 /** 0f · Start clean: no state on the asset (Airflow 3.3)
  * @call DELETE /assets/{SALES_ID}/state-store in start-clean
@@ -151,9 +164,7 @@ prerequest: {
  * @call GET /assets in assets
  * @status 200
  */
-prerequest: {
-  pathOn2(['datasets']);
-}
+prerequest: { pathOn2(['datasets']); }
 test: {
   const assets = pm.response.json().assets || pm.response.json().datasets;
   const dagsOn = (uri) => ((assets.find(a => a.uri === uri) || {}).scheduled_dags || (assets.find(a => a.uri === uri) || {}).consuming_dags || []).map(d => d.dag_id).sort();
@@ -169,9 +180,7 @@ test: {
  *
  * On Airflow 2.11 by its URI: `GET /api/v1/datasets/s3%3A%2F%2Fkit-landing-zone%2Fsales`.
  */
-prerequest: {
-  pathOn2(['datasets', encodeURIComponent('s3://kit-landing-zone/sales')]);
-}
+prerequest: { pathOn2(['datasets', encodeURIComponent('s3://kit-landing-zone/sales')]); }
 test: {
   const asset = pm.response.json();
   pm.test("sales_landing, made by asset_producer", () => {
@@ -209,9 +218,7 @@ test: {
  * The test keeps the event's id in `reportedEventId`. On Airflow 2.11: `POST /api/v1/datasets/events`
  * with `dataset_uri` instead of `asset_id`.
  */
-prerequest: {
-  eventBodyOn2('s3://kit-landing-zone/sales');
-}
+prerequest: { eventBodyOn2('s3://kit-landing-zone/sales'); }
 test: {
   const event = pm.response.json();
   pm.test("the event, with the extra and from_rest_api", () => {
@@ -231,9 +238,7 @@ test: {
  *
  * @where dag_id = asset_consumer
  */
-prerequest: {
-  waitForDagRuns('asset_consumer', 1, 120, () => {});
-}
+prerequest: { waitForDagRuns('asset_consumer', 1, 120, () => {}); }
 test: {
   const runs = pm.response.json().dag_runs;
   pm.test("one asset-triggered run, succeeded", () => {
@@ -263,9 +268,7 @@ test: {
  *
  * On Airflow 2.11: `GET /api/v1/dags/asset_two_inputs/datasets/queuedEvent`, with URIs.
  */
-prerequest: {
-  pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']);
-}
+prerequest: { pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']); }
 test: {
   const queued = pm.response.json().queued_events;
   pm.test("news of sales_landing waits", () => {
@@ -289,9 +292,7 @@ test: {
  * @call GET /assets/{SALES_ID}/queuedEvents
  * @status 200
  */
-prerequest: {
-  pathOn2(['datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/sales')]);
-}
+prerequest: { pathOn2(['datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/sales')]); }
 test: {
   pm.test("only asset_two_inputs waits", () => pm.expect(pm.response.json().queued_events.map(e => e.dag_id)).to.eql(['asset_two_inputs']));
 }
@@ -333,9 +334,7 @@ test: {
  *
  * @where af.session.headers.get('Authorization', '') = Bearer {{jwt}}
  */
-prerequest: {
-  ownAuthorization();
-}
+prerequest: { ownAuthorization(); }
 
 /** 8c · Read the key (Airflow 3.3)
  * @call GET /assets/{SALES_ID}/state-store/reload_from
@@ -364,9 +363,7 @@ test: {
  * @status 200
  * @airflow3
  */
-test: {
-  pm.test("empty", () => pm.expect(pm.response.json().total_entries).to.eql(0));
-}
+test: { pm.test("empty", () => pm.expect(pm.response.json().total_entries).to.eql(0)); }
 
 /** 9a · The second asset: its event
  * @call POST /assets/events in second-asset-event
@@ -374,9 +371,7 @@ test: {
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
-prerequest: {
-  eventBodyOn2('s3://kit-landing-zone/fx-rates');
-}
+prerequest: { eventBodyOn2('s3://kit-landing-zone/fx-rates'); }
 test: {
   pm.test("an event of fx_rates", () => pm.expect(pm.response.json().extra.key).to.eql('fx-rates/2024-05-14.json'));
 }
@@ -410,9 +405,7 @@ test: {
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
-prerequest: {
-  eventBodyOn2('s3://kit-landing-zone/fx-rates');
-}
+prerequest: { eventBodyOn2('s3://kit-landing-zone/fx-rates'); }
 
 /** 10b · Delete one DAG's entry for one asset
  * @call DELETE /dags/asset_two_inputs/assets/{RATES_ID}/queuedEvents
@@ -428,17 +421,13 @@ prerequest: {
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
-prerequest: {
-  eventBodyOn2('s3://kit-landing-zone/fx-rates');
-}
+prerequest: { eventBodyOn2('s3://kit-landing-zone/fx-rates'); }
 
 /** 10d · Delete every DAG's entry for one asset
  * @call DELETE /assets/{RATES_ID}/queuedEvents
  * @status 204
  */
-prerequest: {
-  pathOn2(['datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/fx-rates')]);
-}
+prerequest: { pathOn2(['datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/fx-rates')]); }
 
 /** 10e · Queue an event of fx_rates once more
  * @call POST /assets/events in queue-then-delete-all
@@ -446,26 +435,20 @@ prerequest: {
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
-prerequest: {
-  eventBodyOn2('s3://kit-landing-zone/fx-rates');
-}
+prerequest: { eventBodyOn2('s3://kit-landing-zone/fx-rates'); }
 
 /** 10f · Delete everything one DAG waits with
  * @call DELETE /dags/asset_two_inputs/assets/queuedEvents in queue-then-delete-all
  * @status 204
  */
-prerequest: {
-  pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']);
-}
+prerequest: { pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']); }
 
 /** 10g · Check: the queue is empty
  * @call GET /dags/asset_two_inputs/assets/queuedEvents in queue-then-delete-all
  *
  * Airflow 3 answers an empty list; Airflow 2.11 a 404.
  */
-prerequest: {
-  pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']);
-}
+prerequest: { pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']); }
 test: {
   if (pm.collectionVariables.get('major') === '2') {
     status(404);
@@ -485,16 +468,10 @@ test: {
  * @where dag_id = {{assetsDagId}}
  */
 prerequest: {
-  loopPre('assetsDagId', ["asset_producer", "asset_consumer", "asset_two_inputs"]);
-  if (Number(pm.collectionVariables.get('assetsDagIdIndex') || 0) === 0) pm.collectionVariables.set('assetsRuns', '[]');
+  eachDag();
   waitForDagRuns(pm.collectionVariables.get('assetsDagId'), 0, 120, () => {});
 }
-test: {
-  const found = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]');
-  pm.response.json().dag_runs.forEach(r => found.push([r.dag_id, r.dag_run_id]));
-  pm.collectionVariables.set('assetsRuns', JSON.stringify(found));
-  loopNext('assetsDagId', 3);
-}
+test: { keepRuns(); }
 
 /** Cleanup 2 · Delete them
  * @call DELETE /dags/{dag_id}/dagRuns/{run['dag_run_id']} in cleanup
@@ -505,17 +482,5 @@ test: {
  * @where dag_id = {{assetsRunDagId}}
  * @where run['dag_run_id'] = {{assetsRunId}}
  */
-prerequest: {
-  const runs = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]');
-  if (!runs.length) {
-    pm.execution.skipRequest();  // nothing to delete
-  } else {
-    pm.collectionVariables.set('assetsRunDagId', runs[0][0]);
-    pm.collectionVariables.set('assetsRunId', runs[0][1]);
-  }
-}
-test: {
-  const runs = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]').slice(1);
-  pm.collectionVariables.set('assetsRuns', JSON.stringify(runs));
-  if (runs.length) pm.execution.setNextRequest(pm.info.requestId);  // the next run
-}
+prerequest: { nextRun(); }
+test: { thenTheNext(); }

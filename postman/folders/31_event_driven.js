@@ -38,9 +38,7 @@ prerequest: {
                {"leftoverDagId": "sql_query", "leftoverRunId": "notebook31__sneaky"},
                {"leftoverDagId": "sql_query", "leftoverRunId": "notebook31__widget_1"}]);
 }
-test: {
-  loopNext('leftover', 5);
-}
+test: { loopNext('leftover', 5); }
 
 /** 0b · Where the form's rows are stored: the DAG's file
  * @call GET /dags/form_submission
@@ -56,9 +54,7 @@ test: {
  *
  * On Airflow 2 the pre-request script removes `logical_date`. The test keeps the run id in `formRunId`.
  */
-prerequest: {
-  noLogicalDateOn2();
-}
+prerequest: { noLogicalDateOn2(); }
 test: {
   const data = pm.response.json();
   pm.test("queued, as form__notebook07-0001", () => pm.expect([data.dag_run_id, data.state]).to.eql(['form__notebook07-0001', 'queued']));
@@ -73,12 +69,8 @@ test: {
  *
  * @where FORM_RUN = {{formRunId}}
  */
-prerequest: {
-  waitForRuns(300, runUrl('form_submission', pm.collectionVariables.get('formRunId')));
-}
-test: {
-  pm.test("the submission was validated and stored", () => pm.expect(pm.response.json().state).to.eql('success'));
-}
+prerequest: { waitForRuns(300, runUrl('form_submission', pm.collectionVariables.get('formRunId'))); }
+test: { runStateIs('success', "the submission was validated and stored"); }
 
 /** 2a · The AWS Lambda: only one run per S3 event
  * @call GET /dags/s3_file_arrived/dagRuns
@@ -90,7 +82,7 @@ test: {
  * Airflow 2): only one. The run id is kept in `lambdaRunId`.
  */
 prerequest: {
-  if (pm.collectionVariables.get('major') === '2') ['run_id_pattern'].forEach(p => pm.request.url.query.remove(p));  // Airflow 3 only
+  noQueryOn2('run_id_pattern');
   // What use_cases/lambda/lambda_function.py sends for the recorded S3 event (events/
   // s3_object_created.json), twice, as S3 may deliver it: the same run id, so 200 then 409.
   const lambdaRun = 's3__kit-landing-zone_sales_2024-05-14_orders_batch_1.csv__4029080f7f06647a';
@@ -123,9 +115,7 @@ test: {
  *
  * @where LAMBDA_RUN = {{lambdaRunId}}
  */
-prerequest: {
-  waitForRuns(300, runUrl('s3_file_arrived', pm.collectionVariables.get('lambdaRunId')));
-}
+prerequest: { waitForRuns(300, runUrl('s3_file_arrived', pm.collectionVariables.get('lambdaRunId'))); }
 test: {
   xcomValue();
   pm.test("load it into the table sales", () => pm.expect([value.action, value.table]).to.eql(['load', 'sales']));
@@ -138,9 +128,7 @@ test: {
  * On Airflow 2 the pre-request script removes `logical_date`. Change the query, its parameters, `max_rows`,
  * and the run id (a new one each time).
  */
-prerequest: {
-  noLogicalDateOn2();
-}
+prerequest: { noLogicalDateOn2(); }
 test: {
   const data = pm.response.json();
   pm.test("queued, as notebook31__top_customers", () => pm.expect([data.dag_run_id, data.state]).to.eql(['notebook31__top_customers', 'queued']));
@@ -152,9 +140,7 @@ test: {
  *
  * The pre-request script waits until the run has finished.
  */
-prerequest: {
-  waitForRuns(300, runUrl('sql_query', 'notebook31__top_customers'));
-}
+prerequest: { waitForRuns(300, runUrl('sql_query', 'notebook31__top_customers')); }
 test: {
   xcomValue();
   pm.test("the top customers since 2024-03-15", () => {
@@ -169,9 +155,7 @@ test: {
  *
  * On Airflow 2 the pre-request script removes `logical_date`.
  */
-prerequest: {
-  noLogicalDateOn2();
-}
+prerequest: { noLogicalDateOn2(); }
 test: {
   const data = pm.response.json();
   pm.test("queued, as notebook31__sneaky", () => pm.expect([data.dag_run_id, data.state]).to.eql(['notebook31__sneaky', 'queued']));
@@ -183,9 +167,7 @@ test: {
  *
  * The pre-request script waits until the run has finished.
  */
-prerequest: {
-  waitForRuns(300, runUrl('sql_query', 'notebook31__sneaky'));
-}
+prerequest: { waitForRuns(300, runUrl('sql_query', 'notebook31__sneaky')); }
 test: {
   const states = Object.fromEntries(pm.response.json().task_instances.map(t => [t.task_id, t.state]));
   pm.test("refused before it ran", () => pm.expect(states).to.eql({check_query: 'failed', run_query: 'upstream_failed'}));
@@ -198,9 +180,7 @@ test: {
  * What the form sends when *Run* is pressed with the query and parameters it shows at first. On Airflow 2
  * the pre-request script removes `logical_date`.
  */
-prerequest: {
-  noLogicalDateOn2();
-}
+prerequest: { noLogicalDateOn2(); }
 test: {
   const data = pm.response.json();
   pm.test("queued, as notebook31__widget_1", () => pm.expect([data.dag_run_id, data.state]).to.eql(['notebook31__widget_1', 'queued']));
@@ -212,9 +192,7 @@ test: {
  *
  * The pre-request script waits until the run has finished.
  */
-prerequest: {
-  waitForRuns(300, runUrl('sql_query', 'notebook31__widget_1'));
-}
+prerequest: { waitForRuns(300, runUrl('sql_query', 'notebook31__widget_1')); }
 test: {
   xcomValue();
   pm.test("products per category up to 50", () => pm.expect(value.rows).to.eql([['electronics', 1, 9.99], ['furniture', 1, 39.9], ['stationery', 2, 4.5]]));
@@ -261,12 +239,8 @@ test: {
  *
  * @where run_id = {{sqlRunId}}
  */
-prerequest: {
-  loopPre('sqlRunId', ["notebook31__top_customers", "notebook31__sneaky", "notebook31__widget_1"]);
-}
-test: {
-  loopNext('sqlRunId', 3);
-}
+prerequest: { loopPre('sqlRunId', ["notebook31__top_customers", "notebook31__sneaky", "notebook31__widget_1"]); }
+test: { loopNext('sqlRunId', 3); }
 
 /** Cleanup 4 · Check: no SQL run left
  * @call GET /dags/sql_query/dagRuns
@@ -275,9 +249,7 @@ test: {
  * `run_id_pattern` is Airflow 3 only: on Airflow 2 the pre-request script removes it, and the test looks for
  * the runs itself.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') ['run_id_pattern'].forEach(p => pm.request.url.query.remove(p));  // Airflow 3 only
-}
+prerequest: { noQueryOn2('run_id_pattern'); }
 test: {
   pm.test("none of this folder's SQL runs is left", () => pm.expect(pm.response.json().dag_runs.map(r => r.dag_run_id)).to.not.include.any.members(["notebook31__top_customers", "notebook31__sneaky", "notebook31__widget_1"]));
 }

@@ -89,9 +89,7 @@ test: {
 prerequest: {
   if (pm.collectionVariables.get('reportWasPaused') === 'true') pm.execution.skipRequest();  // paused already
 }
-test: {
-  pm.test("paused", () => pm.expect(pm.response.json().is_paused).to.eql(true));
-}
+test: { pm.test("paused", () => pm.expect(pm.response.json().is_paused).to.eql(true)); }
 
 /** 0c · Start clean: an active backfill left over?
  * @call GET /backfills in start-clean
@@ -115,12 +113,10 @@ test: {
  * Cancels the active backfill that request 0c found (`leftoverBackfillId`); skipped when there is none.
  */
 prerequest: {
-  if (!pm.collectionVariables.get('leftoverBackfillId')) pm.execution.skipRequest();  // none
+  skipUnless('leftoverBackfillId');
   ownAuthorization();
 }
-test: {
-  pm.test("completed", () => pm.expect(pm.response.json().completed_at).to.be.a('string'));
-}
+test: { pm.test("completed", () => pm.expect(pm.response.json().completed_at).to.be.a('string')); }
 
 /** 0e · Start clean: delete leftover runs
  * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in start-clean
@@ -131,9 +127,7 @@ test: {
 prerequest: {
   loopPre('backfillRunId', ["backfill__2024-01-01T00:00:00+00:00", "backfill__2024-01-02T00:00:00+00:00", "backfill__2024-01-03T00:00:00+00:00", "backfill__2024-01-04T00:00:00+00:00", "backfill__2024-01-05T00:00:00+00:00"]);
 }
-test: {
-  loopNext('backfillRunId', 5);
-}
+test: { loopNext('backfillRunId', 5); }
 
 /** 1 · Which runs would a backfill make? A dry run
  * @call POST /backfills/dry_run in dry-run
@@ -150,9 +144,7 @@ test: {
  * The test keeps the backfill's id in `backfillId`. A 503 "Database is locked" (SQLite was busy) is sent again,
  * as in the notebook.
  */
-prerequest: {
-  waitIfSentAgain();
-}
+prerequest: { waitIfSentAgain(); }
 test: {
   againIfBusy();
   if (pm.collectionVariables.get('backfillTries') === '0') {
@@ -171,9 +163,7 @@ test: {
  * @call GET /dags/{DAG_ID}/dagRuns in runs-created
  * @status 200
  */
-test: {
-  runStates(['queued', 'queued', 'queued']);
-}
+test: { runStates(['queued', 'queued', 'queued']); }
 
 /** 3 · The backfills of a DAG
  * @call GET /backfills in list-backfills
@@ -200,9 +190,7 @@ test: {
  * @call PUT {api}/backfills/{backfill_id}/cancel
  * @status 200
  */
-prerequest: {
-  ownAuthorization();
-}
+prerequest: { ownAuthorization(); }
 test: {
   const data = pm.response.json();
   pm.test("paused and completed", () => { pm.expect(data.is_paused).to.eql(true); pm.expect(data.completed_at).to.be.a('string'); });
@@ -212,9 +200,7 @@ test: {
  * @call GET /dags/{DAG_ID}/dagRuns in runs-failed
  * @status 200
  */
-test: {
-  runStates(['failed', 'failed', 'failed']);
-}
+test: { runStates(['failed', 'failed', 'failed']); }
 
 /** 6a · A backfill that runs, one day at a time
  * @call POST /backfills in create-running
@@ -222,9 +208,7 @@ test: {
  * The test keeps its id in `secondBackfillId`. A 503 "Database is locked" (SQLite was busy) is sent again, as
  * in the notebook.
  */
-prerequest: {
-  waitIfSentAgain();
-}
+prerequest: { waitIfSentAgain(); }
 test: {
   againIfBusy();
   if (pm.collectionVariables.get('backfillTries') === '0') {
@@ -242,20 +226,14 @@ test: {
  * @call PUT {api}/backfills/{second_id}/pause
  * @status 200
  */
-prerequest: {
-  ownAuthorization();
-}
-test: {
-  pm.test("paused", () => pm.expect(pm.response.json().is_paused).to.eql(true));
-}
+prerequest: { ownAuthorization(); }
+test: { pm.test("paused", () => pm.expect(pm.response.json().is_paused).to.eql(true)); }
 
 /** 6c · Unpause the DAG
  * @call PATCH /dags/{DAG_ID} in unpause
  * @status 200
  */
-test: {
-  pm.test("unpaused", () => pm.expect(pm.response.json().is_paused).to.eql(false));
-}
+test: { pm.test("unpaused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
 /** 6d · Its runs wait
  * @call GET /dags/{DAG_ID}/dagRuns in unpause
@@ -266,20 +244,14 @@ test: {
 prerequest: {
   setTimeout(() => {}, 3000);  // three seconds: the scheduler would have started a run by then
 }
-test: {
-  runStates(['failed', 'failed', 'failed', 'queued', 'queued']);
-}
+test: { runStates(['failed', 'failed', 'failed', 'queued', 'queued']); }
 
 /** 6e · Unpause the backfill
  * @call PUT {api}/backfills/{second_id}/unpause
  * @status 200
  */
-prerequest: {
-  ownAuthorization();
-}
-test: {
-  pm.test("unpaused", () => pm.expect(pm.response.json().is_paused).to.eql(false));
-}
+prerequest: { ownAuthorization(); }
+test: { pm.test("unpaused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
 /** 6f · Watch its runs
  * @call GET /dags/{DAG_ID}/dagRuns in watch-runs
@@ -305,9 +277,7 @@ test: {
  *
  * Sent once for each behaviour (`reprocessBehavior`: none, failed, completed), as the notebook's loop does.
  */
-prerequest: {
-  loopPre('reprocessBehavior', ["none", "failed", "completed"]);
-}
+prerequest: { loopPre('reprocessBehavior', ["none", "failed", "completed"]); }
 test: {
   const behavior = pm.collectionVariables.get('reprocessBehavior');
   const days = pm.response.json().backfills.map(b => b.logical_date.slice(0, 10));
@@ -339,9 +309,7 @@ test: {
 prerequest: {
   loopPre('backfillRunId', ["backfill__2024-01-01T00:00:00+00:00", "backfill__2024-01-02T00:00:00+00:00", "backfill__2024-01-03T00:00:00+00:00", "backfill__2024-01-04T00:00:00+00:00", "backfill__2024-01-05T00:00:00+00:00"]);
 }
-test: {
-  loopNext('backfillRunId', 5);
-}
+test: { loopNext('backfillRunId', 5); }
 
 /** Cleanup 3 · Check: the runs are gone
  * @call GET /dags/{DAG_ID}/dagRuns in cleanup

@@ -55,9 +55,7 @@ prerequest: {
   }
   waitForDag();
 }
-test: {
-  pm.test("report_review is listed, not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false));
-}
+test: { pm.test("report_review is listed, not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
 /** 0b · Start clean: end leftover runs
  * @call PATCH /dags/{DAG_ID}/dagRuns/{run_id}
@@ -68,12 +66,8 @@ test: {
  *
  * @where run_id = {{runId11}}
  */
-prerequest: {
-  loopPre('runId11', ["kit_41_approved", "kit_41_rejected"]);
-}
-test: {
-  loopNext('runId11', 2);
-}
+prerequest: { loopPre('runId11', ["kit_41_approved", "kit_41_rejected"]); }
+test: { loopNext('runId11', 2); }
 
 /** 0c · Start clean: delete leftover runs
  * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in start-clean
@@ -83,12 +77,8 @@ test: {
  *
  * @where run_id = {{runId11}}
  */
-prerequest: {
-  loopPre('runId11', ["kit_41_approved", "kit_41_rejected"]);
-}
-test: {
-  loopNext('runId11', 2);
-}
+prerequest: { loopPre('runId11', ["kit_41_approved", "kit_41_rejected"]); }
+test: { loopNext('runId11', 2); }
 
 /** 1 · Trigger two runs
  * @call POST /dags/{DAG_ID}/dagRuns
@@ -124,9 +114,7 @@ test: {
  * @where run_id = kit_41_approved
  * @where task_id = review
  */
-prerequest: {
-  waitForQuestion('review', 3, 'kit_41_approved', 'kit_41_rejected');
-}
+prerequest: { waitForQuestion('review', 3, 'kit_41_approved', 'kit_41_rejected'); }
 test: {
   pm.test("review waits for an answer", () => pm.expect(pm.response.json().state).to.be.oneOf(['awaiting_input', 'deferred']));
 }
@@ -226,12 +214,8 @@ test: {
  *
  * The pre-request script waits until `choose_channel` waits for an answer (and 3 s more).
  */
-prerequest: {
-  waitForQuestion('choose_channel', 3, 'kit_41_approved');
-}
-test: {
-  pm.test("Slack chosen", () => pm.expect(pm.response.json().chosen_options).to.eql(['Slack']));
-}
+prerequest: { waitForQuestion('choose_channel', 3, 'kit_41_approved'); }
+test: { pm.test("Slack chosen", () => pm.expect(pm.response.json().chosen_options).to.eql(['Slack'])); }
 
 /** 8 · The run takes the chosen branch: what post_to_slack published
  * @call GET /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/post_to_slack/xcomEntries/return_value
@@ -239,11 +223,7 @@ test: {
  *
  * The pre-request script waits until the run has finished.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('report_review', 'kit_41_approved'));
-  }
-}
+prerequest: { waitForRunsOn3(120, runUrl('report_review', 'kit_41_approved')); }
 test: {
   const sent = pm.response.json().value;
   pm.test("the report, with the reviewer's note", () => pm.expect([sent.channel, sent.title, sent.note]).to.eql(['slack', 'Weekly sales', 'Figures checked by finance']));
@@ -266,11 +246,7 @@ test: {
  *
  * The pre-request script first waits until the rejected run has finished (nothing published).
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('report_review', 'kit_41_rejected'));
-  }
-}
+prerequest: { waitForRunsOn3(120, runUrl('report_review', 'kit_41_rejected')); }
 test: {
   const cleared = pm.response.json().task_instances.map(t => t.task_id).sort();
   pm.test("review and the tasks after it", () => pm.expect(cleared).to.eql(['choose_channel', 'post_to_slack', 'review', 'send_email']));
@@ -282,9 +258,7 @@ test: {
  *
  * The pre-request script waits until try 2 asks its question (it is not answered: no need to wait longer).
  */
-prerequest: {
-  waitForQuestion('review', 0, 'kit_41_rejected');
-}
+prerequest: { waitForQuestion('review', 0, 'kit_41_rejected'); }
 test: {
   const tries = pm.response.json().task_instances.map(t => [t.try_number, t.state]);
   pm.test("try 1 finished, try 2 waits", () => {
@@ -311,9 +285,7 @@ test: {
  *
  * @where try_number = {{hitlTry11}}
  */
-prerequest: {
-  loopPre('hitlTry11', [1, 2]);
-}
+prerequest: { loopPre('hitlTry11', [1, 2]); }
 test: {
   const detail = pm.response.json();
   const tryNumber = Number(pm.collectionVariables.get('hitlTry11'));
@@ -328,9 +300,7 @@ test: {
  *
  * A run that has not finished cannot be deleted (409): marking it failed ends it, and withdraws the question.
  */
-test: {
-  pm.test("failed", () => pm.expect(pm.response.json().state).to.eql('failed'));
-}
+test: { runStateIs('failed', "failed"); }
 
 /** Cleanup 2 · Delete the runs
  * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in cleanup
@@ -340,12 +310,8 @@ test: {
  *
  * @where run_id = {{runId11}}
  */
-prerequest: {
-  loopPre('runId11', ["kit_41_approved", "kit_41_rejected"]);
-}
-test: {
-  loopNext('runId11', 2);
-}
+prerequest: { loopPre('runId11', ["kit_41_approved", "kit_41_rejected"]); }
+test: { loopNext('runId11', 2); }
 
 /** Cleanup 3 · Check: the runs are gone
  * @call GET /dags/{DAG_ID}/dagRuns

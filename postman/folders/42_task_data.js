@@ -45,11 +45,7 @@ test: {
  *
  * The pre-request script waits until the run has finished, as the notebook's af.wait_for_run() does.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('dependent_dag', 'kit_42_run'));
-  }
-}
+prerequest: { waitForRunsOn3(120, runUrl('dependent_dag', 'kit_42_run')); }
 test: {
   const keys = pm.response.json().xcom_entries.map(x => x.key).sort();
   pm.test("the return value and each of its keys", () => pm.expect(keys).to.eql(['message', 'requested_by', 'return_value', 'run_type']));
@@ -73,9 +69,7 @@ test: {
  *
  * `return_value` is the task's own: POST only adds, so 409.
  */
-test: {
-  pm.test("already exists", () => pm.expect(pm.response.json().detail).to.include('already exists'));
-}
+test: { pm.test("already exists", () => pm.expect(pm.response.json().detail).to.include('already exists')); }
 
 /** 2.3 · Change it
  * @call PATCH /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries/kit_42_review
@@ -109,9 +103,7 @@ test: {
  *
  * The notebook signs this one in by hand (its client has no `put()`): here too, with the collection's token.
  */
-prerequest: {
-  ownAuthorization();
-}
+prerequest: { ownAuthorization(); }
 
 /** 3.1b · Set a key: watermark, the default expiry
  * @call PUT {api}/dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store/watermark
@@ -119,9 +111,7 @@ prerequest: {
  *
  * The notebook signs this one in by hand (its client has no `put()`): here too, with the collection's token.
  */
-prerequest: {
-  ownAuthorization();
-}
+prerequest: { ownAuthorization(); }
 
 /** 3.2 · Read one key
  * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store/job_id
@@ -146,9 +136,7 @@ test: {
  *
  * `cursor` is not there: 404 (PUT would create it).
  */
-test: {
-  pm.test("not found", () => pm.expect(pm.response.json().detail).to.include("'cursor' not found"));
-}
+test: { pm.test("not found", () => pm.expect(pm.response.json().detail).to.include("'cursor' not found")); }
 
 /** 3.4 · List the keys
  * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store in list-keys
@@ -182,11 +170,7 @@ test: {
  *
  * The pre-request script waits until the run has finished again.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('dependent_dag', 'kit_42_run'));
-  }
-}
+prerequest: { waitForRunsOn3(120, runUrl('dependent_dag', 'kit_42_run')); }
 test: {
   pm.test("try 2, succeeded", () => pm.expect([pm.response.json().try_number, pm.response.json().state]).to.eql([2, 'success']));
 }
@@ -224,9 +208,7 @@ test: {
  * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store in delete-keys
  * @status 200
  */
-test: {
-  pm.test("empty", () => pm.expect(pm.response.json()).to.eql({task_state_store: [], total_entries: 0}));
-}
+test: { pm.test("empty", () => pm.expect(pm.response.json()).to.eql({task_state_store: [], total_entries: 0})); }
 
 /** Cleanup 1 · Delete the run
  * @call DELETE /dags/{DAG_ID}/dagRuns/{RUN_ID} in cleanup

@@ -22,12 +22,8 @@
  * Sent once for each run id (`runId12`): a run of this folder or of the notebook that was interrupted may
  * have left one, and triggering it again would answer 409 Conflict. 204: deleted; 404: nothing to delete.
  */
-prerequest: {
-  loopPre('runId12', ["kit_60_http", "kit_60_client", "kit_60_ctl"]);
-}
-test: {
-  loopNext('runId12', 3);
-}
+prerequest: { loopPre('runId12', ["kit_60_http", "kit_60_client", "kit_60_ctl"]); }
+test: { loopNext('runId12', 3); }
 
 /** 0b · Start clean: delete leftover variables
  * @call DELETE /variables/{key}
@@ -35,12 +31,8 @@ test: {
  *
  * Sent once for each key (`variableKey12`). 204: deleted; 404: nothing to delete.
  */
-prerequest: {
-  loopPre('variableKey12', ["kit_60_http", "kit_60_client", "kit_60_ctl"]);
-}
-test: {
-  loopNext('variableKey12', 3);
-}
+prerequest: { loopPre('variableKey12', ["kit_60_http", "kit_60_client", "kit_60_ctl"]); }
+test: { loopNext('variableKey12', 3); }
 
 /** 1 · A token for both clients
  * @call POST {af.url}/auth/token
@@ -52,9 +44,7 @@ test: {
 prerequest: {
   if (pm.collectionVariables.get('authModeUsed') === 'token') pm.execution.skipRequest();  // already a token
 }
-test: {
-  pm.test("answers an access_token (a JWT)", () => pm.expect(pm.response.json().access_token).to.match(/^ey/));
-}
+test: { pm.test("answers an access_token (a JWT)", () => pm.expect(pm.response.json().access_token).to.match(/^ey/)); }
 
 /** 2a · Raw HTTP: the DAGs tagged webinar
  * @call GET /dags
@@ -114,9 +104,7 @@ test: {
  * @call POST /dags/{DAG}/dagRuns/{HTTP}/clear
  * @status 200
  */
-test: {
-  pm.test("the run is queued again", () => pm.expect(pm.response.json().state).to.eql('queued'));
-}
+test: { runStateIs('queued', "the run is queued again"); }
 
 /** 2g · Raw HTTP: wait again
  * @call GET /dags/{DAG}/dagRuns/{HTTP}/wait as again
@@ -140,17 +128,13 @@ test: {
  * @call POST /variables
  * @status 201
  */
-test: {
-  pm.test("the variable, as sent", () => pm.expect(pm.response.json().value).to.eql('set by notebook 60'));
-}
+test: { pm.test("the variable, as sent", () => pm.expect(pm.response.json().value).to.eql('set by notebook 60')); }
 
 /** 2j · Raw HTTP: read the variable
  * @call GET /variables/{HTTP}
  * @status 200
  */
-test: {
-  pm.test("its value", () => pm.expect(pm.response.json().value).to.eql('set by notebook 60'));
-}
+test: { pm.test("its value", () => pm.expect(pm.response.json().value).to.eql('set by notebook 60')); }
 
 /** 2k · Raw HTTP: delete the variable
  * @call DELETE /variables/{HTTP}

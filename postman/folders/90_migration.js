@@ -28,16 +28,8 @@ function basicAuthAsTheWebinar() {
  * On Airflow 2 the pre-request script writes `execution_date_gte`/`_lte`. The test keeps the leftover's id
  * in `migrationLeftoverRunId`.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2 still calls it execution_date
-    pm.request.url.query.each(q => { q.key = q.key.replace('logical_date', 'execution_date'); });
-  }
-}
-test: {
-  const found = pm.response.json().dag_runs.map(r => r.dag_run_id);
-  pm.test("at most one run for the date", () => pm.expect(found.length).to.be.below(2));
-  pm.collectionVariables.set('migrationLeftoverRunId', found[0] || '');
-}
+prerequest: { logicalDateQueryOn2(); }
+test: { keepLeftoverRun('migrationLeftoverRunId', "at most one run for the date"); }
 
 /** 0b · Delete the leftover, if any
  * @call DELETE /dags/random_failures/dagRuns/{run['dag_run_id']}
@@ -45,9 +37,7 @@ test: {
  *
  * Deletes the leftover request 0a found; skipped when there is none.
  */
-prerequest: {
-  if (!pm.collectionVariables.get('migrationLeftoverRunId')) pm.execution.skipRequest();  // none
-}
+prerequest: { skipUnless('migrationLeftoverRunId'); }
 
 /** 1.1 · Webinar call 1 as it was: Get Providers
  * @call GET {af.url}/api/v1/providers
@@ -56,9 +46,7 @@ prerequest: {
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
  * Airflow 3 the status that says /api/v1 is gone.
  */
-prerequest: {
-  basicAuthAsTheWebinar();
-}
+prerequest: { basicAuthAsTheWebinar(); }
 test: {
   const onAirflow2 = pm.collectionVariables.get('major') === '2';
   if (onAirflow2) {
@@ -77,9 +65,7 @@ test: {
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
  * Airflow 3 the status that says /api/v1 is gone.
  */
-prerequest: {
-  basicAuthAsTheWebinar();
-}
+prerequest: { basicAuthAsTheWebinar(); }
 test: {
   const onAirflow2 = pm.collectionVariables.get('major') === '2';
   if (onAirflow2) {
@@ -98,9 +84,7 @@ test: {
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
  * Airflow 3 the status that says /api/v1 is gone. On 2.11 the test keeps the run id in `migrationRunId`.
  */
-prerequest: {
-  basicAuthAsTheWebinar();
-}
+prerequest: { basicAuthAsTheWebinar(); }
 test: {
   const onAirflow2 = pm.collectionVariables.get('major') === '2';
   if (onAirflow2) {
@@ -120,9 +104,7 @@ test: {
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
  * Airflow 3 the status that says /api/v1 is gone.
  */
-prerequest: {
-  basicAuthAsTheWebinar();
-}
+prerequest: { basicAuthAsTheWebinar(); }
 test: {
   const onAirflow2 = pm.collectionVariables.get('major') === '2';
   if (onAirflow2) {
@@ -165,9 +147,7 @@ test: {
  *
  * Sent with Basic auth by its pre-request script. Skipped on Airflow 2.
  */
-prerequest: {
-  basicAuthAsTheWebinar();
-}
+prerequest: { basicAuthAsTheWebinar(); }
 
 /** 2.2 · Step 2: a token instead
  * @call POST {af.url}/auth/token
@@ -180,9 +160,7 @@ prerequest: {
  *
  * @where {'username': 'admin', 'password': 'admin'} = {"username": "{{username}}", "password": "{{password}}"}
  */
-prerequest: {
-  if (pm.collectionVariables.get('authModeUsed') === 'token') pm.execution.skipRequest();
-}
+prerequest: { if (pm.collectionVariables.get('authModeUsed') === 'token') pm.execution.skipRequest(); }
 test: {
   const token = pm.response.json().access_token;
   pm.test("answers an access_token (a JWT)", () => pm.expect(token).to.match(/^ey/));
@@ -247,9 +225,7 @@ test: {
  *
  * Skipped on Airflow 2.
  */
-test: {
-  pm.test("answers import_errors", () => pm.expect(pm.response.json().import_errors).to.be.an("array"));
-}
+test: { pm.test("answers import_errors", () => pm.expect(pm.response.json().import_errors).to.be.an("array")); }
 
 /** 3.3 · Airflow 3 form of call 3: Trigger a DAG Run
  * @call POST /dags/random_failures/dagRuns
@@ -300,14 +276,8 @@ test: {
  *
  * The pre-request script waits until the run has finished again. Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId')));
-  }
-}
-test: {
-  allSucceededTask3OnTry2();
-}
+prerequest: { waitForRunsOn3(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId'))); }
+test: { allSucceededTask3OnTry2(); }
 
 /** 3.7 · Check: the run succeeded
  * @call GET /dags/random_failures/dagRuns/{RUN}
@@ -316,9 +286,7 @@ test: {
  *
  * Skipped on Airflow 2.
  */
-test: {
-  pm.test("the run is success", () => pm.expect(pm.response.json().state).to.eql('success'));
-}
+test: { runStateIs('success', "the run is success"); }
 
 /** Cleanup 1 · Delete the run
  * @call DELETE /dags/random_failures/dagRuns/{RUN}
@@ -327,9 +295,7 @@ test: {
  * The run this folder made (on Airflow 2 by request 1.3, `/api/v1/...`), once it has finished: the pre-
  * request script waits.
  */
-prerequest: {
-  waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId')));
-}
+prerequest: { waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId'))); }
 
 /** Cleanup 2 · Check: no run for the date
  * @call GET /dags/random_failures/dagRuns in cleanup
@@ -337,11 +303,5 @@ prerequest: {
  *
  * On Airflow 2 the pre-request script writes `execution_date_gte`/`_lte`.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2 still calls it execution_date
-    pm.request.url.query.each(q => { q.key = q.key.replace('logical_date', 'execution_date'); });
-  }
-}
-test: {
-  pm.test("no run for the date", () => pm.expect(pm.response.json().dag_runs).to.eql([]));
-}
+prerequest: { logicalDateQueryOn2(); }
+test: { pm.test("no run for the date", () => pm.expect(pm.response.json().dag_runs).to.eql([])); }

@@ -14,7 +14,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -32,6 +31,7 @@ from helpers import (
     load_collection,
     run_newman,
 )
+from postman.notebook_calls import path_text, reads_af_major
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
@@ -84,26 +84,6 @@ def collection_path(raw: str) -> str:
     """`{{baseUrl}}{{api}}/dags/{{dagId}}?limit=1` -> `/api/v2/dags/{}`."""
     path = raw.split("?")[0].replace("{{baseUrl}}", "").replace("{{api}}", "/api/v2")
     return re.sub(r"\{\{[^}]*\}\}", "{}", path)
-
-
-def fstring_text(node: ast.AST) -> str | None:
-    """A str literal or f-string as text, each placeholder written `{}`; None for anything else."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr):
-        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
-    return None
-
-
-def airflow3_branch(test: ast.AST) -> bool | None:
-    """Whether an `if` test that reads `af.major` is true on Airflow 3; None when it does not read it."""
-    if "af.major" not in ast.unparse(test):
-        return None
-    try:
-        return bool(eval(compile(ast.Expression(test), "<test>", "eval"),
-                         {"af": types.SimpleNamespace(major=3)}))
-    except Exception:
-        return None
 
 
 def notebooks() -> list[Path]:
@@ -342,11 +322,11 @@ def airflow2_paths() -> dict[str, str]:
             source = "\n".join(line for line in "".join(cell["source"]).splitlines()
                                if not line.lstrip().startswith(("%", "!")))
             for node in ast.walk(ast.parse(source)):
-                taken = airflow3_branch(node.test) if isinstance(node, ast.IfExp) else None
+                taken = reads_af_major(node.test) if isinstance(node, ast.IfExp) else None
                 if taken is None:
                     continue
                 branches = (node.body, node.orelse) if taken else (node.orelse, node.body)
-                on_3, on_2 = (fstring_text(n) for n in branches)
+                on_3, on_2 = (path_text(n) for n in branches)
                 if on_3 and on_2 and on_3.startswith("/") and on_2.startswith("/") and on_3 != on_2:
                     found[on_3.split("?")[0]] = on_2.split("?")[0]
     return found

@@ -1,4 +1,4 @@
-// The Postman side of notebooks/13_control_panel.ipynb: one section per API call of the notebook, in order.
+// The Postman side of notebooks/13_control_panel.ipynb: one section per API call of the notebook, each naming its call (@call).
 // postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
 
 /**

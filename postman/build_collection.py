@@ -213,7 +213,8 @@ def item(folder: str, nb: Notebook, fs: FolderScripts, call: Call, section, snip
         if not any(h["key"].lower() == "content-type" for h in req["header"]):
             req["header"].append({"key": "Content-Type", "value": "application/json"})
         req["body"] = {"mode": "raw", "raw": json.dumps(r["body"], indent=2), "options": {"raw": {"language": "json"}}}
-    status = [f"status({', '.join(section.tag('status')[0].split())});"] if section.tag("status") else []
+    codes = (section.tag("status") or fs.tag("status") or ["none"])[0].split()  # the section's, or the folder's
+    status = [] if codes == ["none"] else [f"status({', '.join(codes)});"]
     if not status and section.test is None:
         raise BuildError(f"{origin}: no `@status` and no `test: {{ ... }}` block (every request checks its answer)")
     airflow3 = ["airflow3Only();"] if section.tag("airflow3") or fs.tag("airflow3") else []

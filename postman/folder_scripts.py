@@ -20,7 +20,8 @@ calls, one section per call. Standard library only; build_collection.py uses it.
 Tags (lines starting with @, anywhere in the comment): `@call KEY` names the notebook's call the section
 belongs to, as notebook_calls.py keys it (its method and path as written, ` in CELL-ID` where the notebook
 makes it in several cells, ` as NAME` where one cell makes it several times); the order of the sections
-does not matter. `@status 200 201`: the test script starts with `status(200, 201);`. `@airflow3`: the
+does not matter. `@status 200 201`: the test script starts with `status(200, 201);`; in the folder's comment
+it holds for every section without one; `@status none`: the test checks the status itself. `@airflow3`: the
 pre-request script starts with `airflow3Only();` (the request skips itself on Airflow 2); in the folder's
 comment it holds for every section. `@where EXPR = VALUE`: where the notebook's call has EXPR (a name or an
 expression as the notebook writes it, or `/segment`, a segment of its path), the request sends VALUE

@@ -1,5 +1,4 @@
-// The Postman side of notebooks/10_connect.ipynb: one section per API call of the notebook, each naming its call (@call).
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/10_connect.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * Creates nothing. Every other request of the collection is signed in by the collection's pre-request
@@ -9,11 +8,11 @@
  * @where password = {{password}}
  * @where token = {{accessToken}}
  * @where spare = {{spareToken}}
+ * @status 200
  */
 
 /** 1 · Which Airflow is this?
  * @call GET /version
- * @status 200
  *
  * The test keeps the version in the collection variable `airflowVersion`.
  */
@@ -25,7 +24,6 @@ test: {
 
 /** 2 · Is every component healthy?
  * @call GET /monitor/health
- * @status 200
  *
  * On Airflow 2 the pre-request script drops `monitor` from the path: `GET /api/v1/health`.
  */
@@ -38,6 +36,7 @@ test: {
 
 /** 3a · A call with no credentials
  * @call GET {api}/dags in no-credentials
+ * @status none
  *
  * The header `X-Kit-Auth: none` tells the collection's pre-request script not to sign this one in (it is
  * removed before sending): 401 (Airflow 2: 403). An Airflow with auth switched off (environment *Astro
@@ -71,7 +70,6 @@ test: {
 
 /** 3c · The same call, signed in
  * @call GET {api}/dags in sign-in
- * @status 200
  *
  * Sends `Authorization: Bearer {{accessToken}}`, the token of the previous request. On Airflow 2 the pre-
  * request script sends Basic auth instead (in Postman's *Authorization* tab: *Basic Auth*; in curl: `-u
@@ -90,7 +88,6 @@ test: { pm.test("answers a page of DAGs", () => pm.expect(pm.response.json().dag
 
 /** 3d · A browser's sign-in (Airflow 3)
  * @call GET {api}/auth/login
- * @status 200
  * @airflow3
  *
  * Airflow answers 307 with the auth manager's sign-in page in `Location`; Postman follows it, as a browser
@@ -114,7 +111,6 @@ test: { pm.collectionVariables.set('spareToken', pm.response.json().access_token
 
 /** 3f · A browser's sign-out (Airflow 3)
  * @call GET {api}/auth/logout
- * @status 200
  * @airflow3
  *
  * Airflow ends `spareToken` and answers 307 back to the sign-in page, which Postman follows.
@@ -134,7 +130,6 @@ prerequest: {
 
 /** 4 · The DAGs
  * @call GET /dags
- * @status 200
  */
 test: {
   const ids = pm.response.json().dags.map(d => d.dag_id);

@@ -1,5 +1,4 @@
-// The Postman side of notebooks/11_dags.ipynb: one section per API call of the notebook, each naming its call (@call).
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/11_dags.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * Leaves the DAGs as it found them: unpaused, no favorite. The DAG it reads is the collection variable `dagId`,
@@ -12,11 +11,11 @@
  *
  * @where dag_id = {{dagId}}
  * @variable dagId = random_failures
+ * @status 200
  */
 
 /** 1a · List DAGs, one page at a time
  * @call GET /dags in list-one-page
- * @status 200
  */
 test: {
   const data = pm.response.json();
@@ -28,7 +27,6 @@ test: {
 
 /** 1b · The next page
  * @call GET /dags in next-page
- * @status 200
  */
 test: {
   pm.test("the last webinar DAG", () => pm.expect(pm.response.json().dags.map(d => d.dag_id)).to.eql(['random_failures']));
@@ -36,7 +34,6 @@ test: {
 
 /** 2 · List DAGs, all pages at once
  * @call GET /dags in list-all-pages
- * @status 200
  */
 test: {
   const data = pm.response.json();
@@ -46,7 +43,6 @@ test: {
 
 /** 3 · One DAG
  * @call GET /dags/{dag_id} in one-dag
- * @status 200
  *
  * `dagId` is set to `random_failures` by this request's pre-request script: change it there to read another
  * DAG. The test keeps the DAG's `file_token` (in `fileToken`), which Airflow 2 needs to read the source.
@@ -66,7 +62,6 @@ test: {
 
 /** 4 · The DAG's details
  * @call GET /dags/{dag_id}/details
- * @status 200
  */
 test: {
   const data = pm.response.json();
@@ -79,7 +74,6 @@ test: {
 
 /** 5 · The DAG's tasks
  * @call GET /dags/{dag_id}/tasks
- * @status 200
  */
 test: {
   const tasks = pm.response.json().tasks.sort((a, b) => a.task_id.localeCompare(b.task_id));
@@ -91,7 +85,6 @@ test: {
 
 /** 6 · The DAG's source code
  * @call GET /dagSources/{dag_id}
- * @status 200
  *
  * On Airflow 2 the pre-request script puts the `file_token` of request 3 in the path. The header `Accept:
  * application/json` asks Airflow 2 for JSON instead of plain text.
@@ -115,7 +108,6 @@ test: {
 
 /** 6b · The DAG's versions (Airflow 3)
  * @call GET /dags/{dag_id}/dagVersions
- * @status 200
  * @airflow3
  *
  * Skipped on Airflow 2, which has no DAG versions.
@@ -130,7 +122,6 @@ test: {
 
 /** 6c · One version, by its number (Airflow 3)
  * @call GET /dags/{dag_id}/dagVersions/{source['version_number']}
- * @status 200
  * @airflow3
  *
  * The version number is the source's (`versionNumber`, kept by request 6). Skipped on Airflow 2, which has no
@@ -148,7 +139,6 @@ test: {
 
 /** 7a · Pause the DAG
  * @call PATCH /dags/{dag_id} in pause
- * @status 200
  *
  * Request 8a unpauses it again: run both, or the other folders' runs of this DAG will wait.
  */
@@ -156,7 +146,6 @@ test: { pm.test("is paused", () => pm.expect(pm.response.json().is_paused).to.eq
 
 /** 7b · List the paused DAGs
  * @call GET /dags in list-paused
- * @status 200
  */
 test: {
   pm.test("only the paused DAG", () => pm.expect(pm.response.json().dags.map(d => d.dag_id)).to.eql([pm.collectionVariables.get('dagId')]));
@@ -164,13 +153,11 @@ test: {
 
 /** 8a · Unpause it
  * @call PATCH /dags/{dag_id} in unpause
- * @status 200
  */
 test: { pm.test("is not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
 /** 8b · Check: not paused
  * @call GET /dags/{dag_id} in unpause
- * @status 200
  *
  * The notebook's check: the DAG is unpaused for good.
  */
@@ -178,7 +165,6 @@ test: { pm.test("is not paused", () => pm.expect(pm.response.json().is_paused).t
 
 /** 9.1 · What the filter matches
  * @call GET /dags in filter-matches
- * @status 200
  */
 test: {
   const dags = pm.response.json().dags;
@@ -190,7 +176,6 @@ test: {
 
 /** 9.2 · Pause them all
  * @call PATCH /dags in pause-all
- * @status 200
  *
  * Request 9.3 unpauses them again: send both, or the other folders' runs of these DAGs will wait.
  */
@@ -204,7 +189,6 @@ test: {
 
 /** 9.3 · Unpause them all
  * @call PATCH /dags in unpause-all
- * @status 200
  */
 test: {
   const data = pm.response.json();
@@ -233,7 +217,6 @@ test: {
 
 /** 10.2 · Where it shows up (Airflow 3)
  * @call GET /dags in favorites-listed
- * @status 200
  * @airflow3
  *
  * Skipped on Airflow 2, which has no favorites (and refuses the query parameter).
@@ -252,7 +235,6 @@ test: {
 
 /** 11 · The tags in use (Airflow 3)
  * @call GET /dagTags
- * @status 200
  * @airflow3
  *
  * Skipped on Airflow 2, which has no such call (the notebook collects the tags from `GET /dags` there).

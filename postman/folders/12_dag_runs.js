@@ -1,5 +1,4 @@
-// The Postman side of notebooks/12_dag_runs.ipynb: one section per API call of the notebook, each naming its call (@call).
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/12_dag_runs.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * Run ids are never typed in: each trigger's test keeps the run id Airflow chose in a collection variable
@@ -13,11 +12,11 @@
  * @where api_run_id = {{apiRunId}}
  * @where child_run_id = {{childRunId}}
  * @where old_run_id = {{datedLeftoverRunId}}
+ * @status 200
  */
 
 /** 1 · Trigger random_failures
  * @call POST /dags/random_failures/dagRuns
- * @status 200
  *
  * On Airflow 2 the pre-request script removes `logical_date`. The test keeps the run id in `rfRunId`.
  */
@@ -34,7 +33,6 @@ test: {
 
 /** 2 · Trigger dependent_dag with a conf
  * @call POST /dags/dependent_dag/dagRuns in trigger-with-conf
- * @status 200
  *
  * On Airflow 2 the pre-request script removes `logical_date`. Change the conf to anything JSON. The test
  * keeps the run id in `ddRunId`.
@@ -48,7 +46,6 @@ test: {
 
 /** 3a · A run for a given date: find a leftover
  * @call GET /dags/dependent_dag/dagRuns
- * @status 200
  *
  * Where the notebook lists the runs and picks those for the date itself, this request asks Airflow for them:
  * `logical_date_gte`, `logical_date_lte` (Airflow 2: `execution_date_...`, which the pre-request script
@@ -70,7 +67,6 @@ prerequest: { skipUnless('datedLeftoverRunId'); }
 
 /** 3c · Trigger a run for a given date: the webinar's call
  * @call POST /dags/dependent_dag/dagRuns in trigger-for-date
- * @status 200
  *
  * Change the date (and request 3a's filter with it). The test keeps the run id in `datedRunId`.
  */
@@ -82,7 +78,6 @@ test: {
 
 /** 4a · Watch the runs
  * @call GET /dags/random_failures/dagRuns/{rf_run_id}
- * @status 200
  *
  * The pre-request script waits for the folder's three runs (asking once a second, as `af.wait_for_run()`
  * does) before this request is sent.
@@ -100,7 +95,6 @@ test: {
 
 /** 4b · Check: dependent_dag's run
  * @call GET /dags/dependent_dag/dagRuns/{dd_run_id}
- * @status 200
  *
  * The notebook's check: `dependent_dag`'s run (`ddRunId`) succeeded too.
  */
@@ -111,7 +105,6 @@ test: {
 
 /** 4c · Check: the dated run
  * @call GET /dags/dependent_dag/dagRuns/{dated_run_id}
- * @status 200
  *
  * The notebook's check: the run for 1 May 2024 (`datedRunId`) succeeded too.
  */
@@ -130,7 +123,6 @@ test: {
 
 /** 4e · Trigger dependent_dag with a run id of your own
  * @call POST /dags/dependent_dag/dagRuns in trigger-to-wait
- * @status 200
  *
  * On Airflow 2 the pre-request script removes `logical_date`.
  */
@@ -142,7 +134,6 @@ test: {
 
 /** 4f · Wait for the run: /wait (Airflow 3)
  * @call GET /dags/dependent_dag/dagRuns/{wait_run_id}/wait
- * @status 200
  * @airflow3
  *
  * Postman shows the streamed answer once it has ended: all its lines at once, as text (one JSON document
@@ -160,7 +151,6 @@ test: {
 
 /** 5a · List runs of one DAG
  * @call GET /dags/random_failures/dagRuns
- * @status 200
  *
  * `order_by=-id` puts the newest runs first, so that this folder's runs are on the one page the request
  * reads.
@@ -174,7 +164,6 @@ test: {
 
 /** 5b · List runs of every DAG
  * @call GET /dags/~/dagRuns in list-runs-every-dag
- * @status 200
  *
  * `order_by=-id` puts the newest runs first, so that this folder's runs are on the one page the request
  * reads.
@@ -188,7 +177,6 @@ test: {
 
 /** 6 · A run's task instances
  * @call GET /dags/random_failures/dagRuns/{rf_run_id}/taskInstances
- * @status 200
  */
 test: {
   const tis = pm.response.json().task_instances.sort((a, b) => a.task_id.localeCompare(b.task_id));
@@ -200,7 +188,6 @@ test: {
 
 /** 7 · A task's log
  * @call GET /dags/dependent_dag/dagRuns/{dd_run_id}/taskInstances/report/logs/1
- * @status 200
  *
  * The header `Accept: application/json` asks Airflow 2 for JSON instead of plain text.
  *
@@ -214,7 +201,6 @@ test: {
 
 /** 8a · The task's XComs
  * @call GET /dags/dependent_dag/dagRuns/{dd_run_id}/taskInstances/report/xcomEntries
- * @status 200
  */
 test: {
   const keys = pm.response.json().xcom_entries.map(x => x.key);
@@ -223,7 +209,6 @@ test: {
 
 /** 8b · One XCom, with its value
  * @call GET /dags/dependent_dag/dagRuns/{dd_run_id}/taskInstances/report/xcomEntries/return_value
- * @status 200
  */
 test: {
   const value = pm.response.json().value;
@@ -235,7 +220,6 @@ test: {
 
 /** 9a · Trigger api_dag, which triggers dependent_dag
  * @call POST /dags/api_dag/dagRuns
- * @status 200
  *
  * On Airflow 2 the pre-request script removes `logical_date`. The test keeps `api_dag`'s run id (`apiRunId`)
  * and the id of the run it starts (`childRunId`: `from_api_dag__` and `apiRunId`).
@@ -250,7 +234,6 @@ test: {
 
 /** 9b · The run api_dag started
  * @call GET /dags/dependent_dag/dagRuns/{child_run_id}
- * @status 200
  *
  * The pre-request script first waits for `api_dag`'s run and the run it started.
  */
@@ -267,7 +250,6 @@ test: {
 
 /** 9c · Check: api_dag's run
  * @call GET /dags/api_dag/dagRuns/{api_run_id}
- * @status 200
  *
  * The notebook's check: `api_dag`'s own run (`apiRunId`) succeeded.
  */
@@ -308,7 +290,6 @@ test: {
 
 /** Cleanup 6 · Check: the runs are gone
  * @call GET /dags/~/dagRuns in cleanup-check
- * @status 200
  *
  * `order_by=-id` puts the newest runs first, so that this folder's runs are on the one page the request
  * reads.

@@ -1,5 +1,4 @@
-// The Postman side of notebooks/13_control_panel.ipynb: one section per API call of the notebook, each naming its call (@call).
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/13_control_panel.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * The notebook defines the panel's calls in functions before it uses them; the requests follow its code, so
@@ -13,11 +12,11 @@
  * @where last['task_id'] = {{panelTaskId}}
  * @where last['try_number'] = {{panelTry}}
  * @variable panelDagId = dependent_dag
+ * @status 200
  */
 
 /** 1 · The DAGs to choose from
  * @call GET /dags
- * @status 200
  */
 test: {
   const ids = pm.response.json().dags.map(d => d.dag_id);
@@ -26,7 +25,6 @@ test: {
 
 /** 2 · Check the conf, then trigger
  * @call POST /dags/{dag_id}/dagRuns
- * @status 200
  *
  * The body's conf is the one the notebook's tests send: change it, and the DAG (`panelDagId`) in the pre-
  * request script. The pre-request script checks the conf as the panel does (`JSON.parse`, then: is it an
@@ -70,7 +68,6 @@ test: {
 
 /** 3a · Live status: the run
  * @call GET /dags/{dag_id}/dagRuns/{run_id}
- * @status 200
  *
  * The pre-request script asks every second until the run has finished, as the panel does.
  */
@@ -81,7 +78,6 @@ test: { runStateIs('success', "the run succeeded"); }
 
 /** 3b · Live status: its tasks
  * @call GET /dags/{dag_id}/dagRuns/{run_id}/taskInstances in live-status
- * @status 200
  */
 test: {
   const states = pm.response.json().task_instances.map(t => t.state);
@@ -90,7 +86,6 @@ test: {
 
 /** 4a · Log tail: the task that started last
  * @call GET /dags/{dag_id}/dagRuns/{run_id}/taskInstances in log-tail
- * @status 200
  *
  * The test keeps the task that started last and its try in `panelTaskId` and `panelTry`, for the log
  * request.
@@ -105,7 +100,6 @@ test: {
 
 /** 4b · Log tail: its log
  * @call GET /dags/{dag_id}/dagRuns/{run_id}/taskInstances/{last['task_id']}/logs/{last['try_number']}
- * @status 200
  *
  * The header `Accept: application/json` asks Airflow 2 for JSON instead of plain text.
  *
@@ -119,7 +113,6 @@ test: {
 
 /** 5 · How many runs dependent_dag has
  * @call GET /dags/dependent_dag/dagRuns in run-count
- * @status 200
  *
  * Request 2 counted the runs before the trigger (`panelRunsBefore`).
  */
@@ -131,7 +124,6 @@ test: {
 
 /** 6 · Check: a refused conf sent nothing
  * @call GET /dags/dependent_dag/dagRuns in refused-conf-check
- * @status 200
  *
  * The confs the panel refused (request 2's pre-request tests) sent nothing: the count has not changed since
  * request 5.
@@ -144,7 +136,6 @@ test: {
 
 /** 7 · Check: exactly one run more
  * @call GET /dags/dependent_dag/dagRuns in one-run-more-check
- * @status 200
  *
  * Exactly one run more than before request 2 (`panelRunsBefore`).
  */
@@ -161,7 +152,6 @@ test: {
 
 /** Cleanup 2 · Check: as many runs as before
  * @call GET /dags/dependent_dag/dagRuns in cleanup
- * @status 200
  *
  * As many runs as before request 2 (`panelRunsBefore`).
  */

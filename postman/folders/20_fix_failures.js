@@ -1,16 +1,15 @@
-// The Postman side of notebooks/20_fix_failures.ipynb: one section per API call of the notebook, each naming its call (@call).
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/20_fix_failures.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * The run id (`failRunId`) and the failed task (`failedTaskId`) are found by the requests, never typed in.
  *
  * @where run_id = {{failRunId}}
  * @where /task_3 = {{failedTaskId}}
+ * @status 200
  */
 
 /** 1a · Trigger a run that will fail
  * @call POST /dags/random_failures/dagRuns
- * @status 200
  *
  * On Airflow 2 the pre-request script removes `logical_date`. Change `fail_task` to make another task fail.
  * The test keeps the run id in `failRunId`.
@@ -24,7 +23,6 @@ test: {
 
 /** 1b · The run has finished: failed
  * @call GET /dags/random_failures/dagRuns/{run_id} in run-failed
- * @status 200
  *
  * The pre-request script waits until the run has finished.
  */
@@ -33,7 +31,6 @@ test: { runStateIs('failed', "the run is failed"); }
 
 /** 2a · Find the failed task
  * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in find-failed-task
- * @status 200
  *
  * The test keeps the failed task's id in `failedTaskId`, which the next requests use.
  */
@@ -45,7 +42,6 @@ test: {
 
 /** 2b · All the run's task instances
  * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in all-task-instances
- * @status 200
  */
 test: {
   const states = Object.fromEntries(pm.response.json().task_instances.map(t => [t.task_id, t.state]));
@@ -56,7 +52,6 @@ test: {
 
 /** 3 · Why did it fail?
  * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances/task_3/logs/1
- * @status 200
  *
  * `{{failedTaskId}}` is the task request 2a found (the notebook writes `task_3`). The header `Accept:
  * application/json` asks Airflow 2 for JSON instead of plain text.
@@ -71,7 +66,6 @@ test: {
 
 /** 4a · Clear it: the dry run
  * @call POST /dags/random_failures/clearTaskInstances in clear-dry-run
- * @status 200
  *
  * `dag_run_id` is `{{failRunId}}`, the run of request 1a.
  */
@@ -82,7 +76,6 @@ test: {
 
 /** 4b · Check: nothing changed
  * @call GET /dags/random_failures/dagRuns/{run_id} in clear-dry-run-check
- * @status 200
  *
  * The notebook's check: after the dry run the run is still `failed`.
  */
@@ -90,7 +83,6 @@ test: { runStateIs('failed', "the run is still failed"); }
 
 /** 6a · Clear it for real
  * @call POST /dags/random_failures/clearTaskInstances in clear
- * @status 200
  */
 test: {
   const ids = pm.response.json().task_instances.map(t => t.task_id).sort();
@@ -99,7 +91,6 @@ test: {
 
 /** 6b · Check: the run is reset
  * @call GET /dags/random_failures/dagRuns/{run_id} in clear
- * @status 200
  *
  * The notebook's check: the run is no longer `failed` (`queued` or `running`).
  */
@@ -107,7 +98,6 @@ test: { pm.test("the run is not failed any more", () => pm.expect(pm.response.js
 
 /** 7a · Watch the run succeed
  * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in watch-succeed
- * @status 200
  *
  * The pre-request script waits until the run has finished again.
  */
@@ -116,7 +106,6 @@ test: { allSucceededTask3OnTry2(); }
 
 /** 7b · Check: the run succeeded
  * @call GET /dags/random_failures/dagRuns/{run_id} in watch-succeed
- * @status 200
  *
  * The notebook's check: the run is `success`.
  */
@@ -124,7 +113,6 @@ test: { runStateIs('success', "the run is success"); }
 
 /** 8 · Every try of the cleared task
  * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances/task_3/tries
- * @status 200
  *
  * `{{failedTaskId}}` is the task request 2a found.
  */
@@ -140,7 +128,6 @@ test: {
 
 /** Cleanup 2 · Check: the run is gone
  * @call GET /dags/random_failures/dagRuns
- * @status 200
  *
  * `order_by=-id` puts the newest runs first, so that this folder's runs are on the one page the request
  * reads.

@@ -1,5 +1,4 @@
-// The Postman side of notebooks/21_changing_state.ipynb: one section per API call of the notebook, each naming its call (@call).
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/21_changing_state.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * The folder presses the UI's buttons through the API, as the notebook does, with the DAGs `changing_state`
@@ -15,6 +14,7 @@
  * folder skips itself.
  *
  * @airflow3
+ * @status 200
  */
 
 /** Pre-request lines of a request sent once for each run of the folder (`dagId13`, `runId13`): the start's clean-up. */
@@ -26,29 +26,8 @@ function eachRun() {
                {"dagId13": "sales_by_region", "runId13": "kit_21_us"}]);
 }
 
-/**
- * Pre-request lines that wait (at most two minutes) until the task `task` of changing_state's run `run`
- * is in `state`, then `settle` seconds more, as the notebook's wait_for_task() does.
- */
-function waitForTask($run, $task, $state, $settle) {
-  // Wait until $task of $run is $state, then $settle s more.
-  const taskUrl = pm.variables.replaceIn('{{baseUrl}}{{api}}/dags/changing_state/dagRuns/$run/taskInstances/$task');
-  const taskDeadline = Date.now() + 120 * 1000;
-  const taskAuth = pm.request.headers.get('Authorization');
-  function waitForState() {
-    pm.sendRequest({url: taskUrl, header: taskAuth ? {Authorization: taskAuth} : {}}, (err, res) => {
-      const state = !err && res.code === 200 ? res.json().state : String(err || res.code);
-      if (state === '$state') return setTimeout(() => {}, $settle * 1000);
-      if (Date.now() > taskDeadline) return console.error('$task of $run is still ' + state);
-      setTimeout(waitForState, 500);
-    });
-  }
-  if (pm.collectionVariables.get('major') !== '2') waitForState();  // skipped on Airflow 2: nothing to wait for
-}
-
 /** 0a · The DAGs are there
  * @call GET /dags/{dag_id}
- * @status 200
  *
  * Sent once for each DAG (`dagId13`). The pre-request script waits (at most a minute) until Airflow lists
  * the DAG, as the notebook does: Airflow lists a new DAG file a few seconds after it lands in `dags/`.
@@ -57,17 +36,7 @@ function waitForTask($run, $task, $state, $settle) {
  */
 prerequest: {
   loopPre('dagId13', ["changing_state", "sales_by_region"]);
-  const dagUrl = pm.variables.replaceIn('{{baseUrl}}{{api}}/dags/{{dagId13}}');
-  const dagAuth = pm.request.headers.get('Authorization');
-  const dagDeadline = Date.now() + 60 * 1000;
-  function waitForDag() {
-    if (pm.collectionVariables.get('major') === '2') return;  // skipped on Airflow 2: nothing to wait for
-    pm.sendRequest({url: dagUrl, header: dagAuth ? {Authorization: dagAuth} : {}}, (err, res) => {
-      if ((!err && res.code === 200) || Date.now() > dagDeadline) return;
-      setTimeout(waitForDag, 1000);
-    });
-  }
-  waitForDag();
+  waitForDagOn3(pm.variables.replaceIn('{{baseUrl}}{{api}}/dags/{{dagId13}}'), 60);
 }
 test: {
   pm.test("the DAG is listed", () => pm.expect(pm.response.json().dag_id).to.eql(pm.collectionVariables.get('dagId13')));
@@ -76,7 +45,6 @@ test: {
 
 /** 0b · Start clean: unpause changing_state
  * @call PATCH /dags/{DAG_ID} in start-clean-dags
- * @status 200
  *
  * The notebook sends this only when the DAG is paused (an interrupted run left it so, in section 6); here
  * it is always sent: unpausing a DAG that is not paused changes nothing.
@@ -110,7 +78,6 @@ test: { loopNext('run13', 4); }
 
 /** 1a · Trigger kit_21_stuck
  * @call POST /dags/{DAG_ID}/dagRuns as stuck
- * @status 200
  *
  * Its task `hold` will wait 25 s (the conf's `hold`), unless it is marked.
  */
@@ -121,7 +88,6 @@ test: {
 
 /** 1b · Trigger kit_21_broken
  * @call POST /dags/{DAG_ID}/dagRuns as broken
- * @status 200
  *
  * The instance of `transform` for `us` fails on both of its tries (the conf's `broken`), so the run fails.
  */
@@ -132,7 +98,6 @@ test: {
 
 /** 2.1 · One task instance: hold, running
  * @call GET /dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}
- * @status 200
  *
  * The notebook asks this every half second until `hold` runs; here the pre-request script does (and waits 2 s
  * more), and this request shows it.
@@ -140,7 +105,7 @@ test: {
  * @where run_id = kit_21_stuck
  * @where task_id = hold
  */
-prerequest: { waitForTask('kit_21_stuck', 'hold', 'running', 2); }
+prerequest: { waitForTaskOn3('changing_state', 'hold', ["running"], 2, 'kit_21_stuck'); }
 test: {
   const ti = pm.response.json();
   pm.test("hold runs, on its first try", () => pm.expect([ti.task_id, ti.state, ti.try_number]).to.eql(['hold', 'running', 1]));
@@ -148,7 +113,6 @@ test: {
 
 /** 2.2 · Why publish does not start
  * @call GET /dags/{DAG_ID}/dagRuns/{STUCK}/taskInstances/publish/dependencies
- * @status 200
  */
 test: {
   const deps = pm.response.json().dependencies;
@@ -160,7 +124,6 @@ test: {
 
 /** 2.3 · Mark hold success: the dry run
  * @call PATCH /dags/{DAG_ID}/dagRuns/{STUCK}/taskInstances/hold/dry_run
- * @status 200
  *
  * Nothing changes: the answer lists what would.
  */
@@ -171,7 +134,6 @@ test: {
 
 /** 2.4 · Mark hold success, with a note
  * @call PATCH /dags/{DAG_ID}/dagRuns/{STUCK}/taskInstances/hold
- * @status 200
  *
  * Airflow stops the running task; `publish` can start. Sent a second time, it answers 409: the task instance
  * is in that state already.
@@ -184,7 +146,6 @@ test: {
 
 /** 2.5 · The run goes on: its task instances
  * @call GET /dags/{DAG_ID}/dagRuns/{STUCK}/taskInstances
- * @status 200
  *
  * The pre-request script waits until the run has finished.
  */
@@ -199,7 +160,6 @@ test: {
 
 /** 2.6 · One try of hold
  * @call GET /dags/{DAG_ID}/dagRuns/{STUCK}/taskInstances/hold/tries/1
- * @status 200
  */
 test: {
   const tried = pm.response.json();
@@ -219,7 +179,6 @@ test: {
 
 /** 3.1 · The task publish
  * @call GET /dags/{DAG_ID}/tasks/publish
- * @status 200
  *
  * Airflow 3.3.2 answers `extra_links: []` here even for a task that has one: the next request lists them.
  */
@@ -231,7 +190,6 @@ test: {
 
 /** 3.2 · The task instance's extra links
  * @call GET /dags/{DAG_ID}/dagRuns/{STUCK}/taskInstances/publish/links
- * @status 200
  */
 test: {
   pm.test("the report's address", () => pm.expect(pm.response.json().extra_links).to.eql({
@@ -240,7 +198,6 @@ test: {
 
 /** 4.1 · A mapped task's instances
  * @call GET /dags/{DAG_ID}/dagRuns/{BROKEN}/taskInstances/transform/listMapped
- * @status 200
  *
  * The pre-request script waits until `kit_21_broken` has finished (failed).
  */
@@ -253,7 +210,6 @@ test: {
 
 /** 4.2 · One instance: transform 1 (us)
  * @call GET /dags/{DAG_ID}/dagRuns/{BROKEN}/taskInstances/transform/1
- * @status 200
  */
 test: {
   const ti = pm.response.json();
@@ -262,7 +218,6 @@ test: {
 
 /** 4.3a · Its tries
  * @call GET /dags/{DAG_ID}/dagRuns/{BROKEN}/taskInstances/transform/1/tries
- * @status 200
  */
 test: {
   const tries = pm.response.json().task_instances;
@@ -271,7 +226,6 @@ test: {
 
 /** 4.3b · Its first try
  * @call GET /dags/{DAG_ID}/dagRuns/{BROKEN}/taskInstances/transform/1/tries/1
- * @status 200
  */
 test: {
   const tried = pm.response.json();
@@ -280,7 +234,6 @@ test: {
 
 /** 4.4 · Mark one instance success: the dry run
  * @call PATCH /dags/{DAG_ID}/dagRuns/{BROKEN}/taskInstances/transform/1/dry_run
- * @status 200
  */
 test: {
   const tis = pm.response.json().task_instances;
@@ -289,7 +242,6 @@ test: {
 
 /** 4.5 · Mark it success: the run resumes
  * @call PATCH /dags/{DAG_ID}/dagRuns/{BROKEN}/taskInstances/transform/1
- * @status 200
  *
  * Airflow also clears `hold` and `publish`, which had failed because of it, and queues the run again.
  */
@@ -300,7 +252,6 @@ test: {
 
 /** 5a · Mark the task group load failed: the dry run
  * @call PATCH /dags/{DAG_ID}/dagRuns/{STUCK}/taskGroupInstances/load/dry_run
- * @status 200
  *
  * The pre-request script first waits until `kit_21_broken`, resumed, has finished, as the notebook does.
  */
@@ -312,7 +263,6 @@ test: {
 
 /** 5b · Mark the task group load failed
  * @call PATCH /dags/{DAG_ID}/dagRuns/{STUCK}/taskGroupInstances/load
- * @status 200
  */
 test: {
   const tis = pm.response.json().task_instances.map(t => [t.task_id, t.state]).sort();
@@ -321,7 +271,6 @@ test: {
 
 /** 6.1 · Mark the run failed, with a note
  * @call PATCH /dags/{DAG_ID}/dagRuns/{STUCK}
- * @status 200
  */
 test: {
   const run = pm.response.json();
@@ -330,7 +279,6 @@ test: {
 
 /** 6.2 · Clear the run: the dry run
  * @call POST /dags/{DAG_ID}/dagRuns/{STUCK}/clear in clear-run-dry-run
- * @status 200
  */
 test: {
   const tis = pm.response.json().task_instances;
@@ -342,13 +290,11 @@ test: {
 
 /** 6.3a · Pause the DAG
  * @call PATCH /dags/{DAG_ID} in pause
- * @status 200
  */
 test: { pm.test("paused", () => pm.expect(pm.response.json().is_paused).to.eql(true)); }
 
 /** 6.3b · Clear the run
  * @call POST /dags/{DAG_ID}/dagRuns/{STUCK}/clear in clear-run
- * @status 200
  */
 test: {
   const run = pm.response.json();
@@ -358,7 +304,6 @@ test: {
 
 /** 6.4 · Why an instance of a mapped task does not start
  * @call GET /dags/{DAG_ID}/dagRuns/{STUCK}/taskInstances/transform/1/dependencies
- * @status 200
  */
 test: {
   const deps = pm.response.json().dependencies;
@@ -368,13 +313,11 @@ test: {
 
 /** 6.5 · Unpause the DAG: the run runs again
  * @call PATCH /dags/{DAG_ID} in unpause
- * @status 200
  */
 test: { pm.test("not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
 /** 7.1 · Mark several task instances, of two runs, in one request
  * @call PATCH /dags/{DAG_ID}/dagRuns/~/taskInstances
- * @status 200
  *
  * The pre-request script first waits until `kit_21_stuck`, cleared, has finished, as the notebook does.
  */
@@ -389,7 +332,6 @@ test: {
 
 /** 7.2 · Clear two runs at once: the dry run
  * @call POST /dags/{DAG_ID}/clearDagRuns in clear-two-runs-dry-run
- * @status 200
  */
 test: {
   const tis = pm.response.json().task_instances.map(t => [t.dag_run_id, t.task_id, t.map_index, t.state]).sort();
@@ -399,7 +341,6 @@ test: {
 
 /** 7.3 · Clear two runs at once
  * @call POST /dags/{DAG_ID}/clearDagRuns in clear-two-runs
- * @status 200
  */
 test: {
   const runs = pm.response.json().dag_runs.map(r => [r.dag_run_id, r.state]).sort();
@@ -408,7 +349,6 @@ test: {
 
 /** 8a · Delete a task instance
  * @call DELETE /dags/{DAG_ID}/dagRuns/{BROKEN}/taskInstances/publish
- * @status 200
  *
  * The pre-request script first waits until both runs, cleared, have finished, as the notebook does. 200, with
  * no body.
@@ -419,7 +359,6 @@ prerequest: {
 
 /** 8b · The run's task instances, without it
  * @call GET /dags/{DAG_ID}/dagRuns/{BROKEN}/taskInstances
- * @status 200
  */
 test: {
   const tis = pm.response.json().task_instances;
@@ -431,7 +370,6 @@ test: {
 
 /** 9.1a · Trigger a partitioned run: eu
  * @call POST /dags/{PARTITIONED}/dagRuns as eu
- * @status 200
  */
 test: {
   const run = pm.response.json();
@@ -440,7 +378,6 @@ test: {
 
 /** 9.1b · Trigger a partitioned run: us
  * @call POST /dags/{PARTITIONED}/dagRuns as us
- * @status 200
  */
 test: {
   const run = pm.response.json();
@@ -449,7 +386,6 @@ test: {
 
 /** 9.2 · Clear every run of partition eu: the dry run
  * @call POST /dags/{PARTITIONED}/clearDagRuns in clear-partition-dry-run
- * @status 200
  *
  * The pre-request script first waits until both partitioned runs have finished, as the notebook does.
  */
@@ -461,7 +397,6 @@ test: {
 
 /** 9.3 · Clear every run of partition eu
  * @call POST /dags/{PARTITIONED}/clearDagRuns in clear-partition
- * @status 200
  */
 test: {
   const runs = pm.response.json().dag_runs;
@@ -470,7 +405,6 @@ test: {
 
 /** 9.4 · Take a run out of its partition: the dry run
  * @call POST /dags/{PARTITIONED}/clearPartitions in out-of-partition-dry-run
- * @status 200
  *
  * The pre-request script first waits until `kit_21_eu`, cleared, has finished, as the notebook does.
  */
@@ -481,7 +415,6 @@ test: {
 
 /** 9.5a · Take it out of its partition
  * @call POST /dags/{PARTITIONED}/clearPartitions in out-of-partition
- * @status 200
  */
 test: {
   pm.test("one run cleared", () => pm.expect(pm.response.json()).to.eql({dag_runs_cleared: 1, task_instances_cleared: 0, dry_run: false}));
@@ -489,7 +422,6 @@ test: {
 
 /** 9.5b · The run, without a partition
  * @call GET /dags/{PARTITIONED}/dagRuns/{US}
- * @status 200
  */
 test: {
   const run = pm.response.json();
@@ -498,7 +430,6 @@ test: {
 
 /** 10.1 · Notes on runs of two DAGs, in one request
  * @call PATCH /dags/~/dagRuns in notes-two-dags
- * @status 200
  */
 test: {
   const update = pm.response.json().update;
@@ -510,7 +441,6 @@ test: {
 
 /** 10.2 · The runs of two DAGs
  * @call POST /dags/~/dagRuns/list
- * @status 200
  */
 test: {
   const mine = pm.response.json().dag_runs.filter(r => r.dag_run_id.startsWith('kit_21_'));
@@ -523,7 +453,6 @@ test: {
 
 /** 10.3 · The task instances of several runs
  * @call POST /dags/~/dagRuns/~/taskInstances/list
- * @status 200
  */
 test: {
   const tis = pm.response.json().task_instances.map(t => [t.dag_run_id, t.task_id, t.try_number]).sort();
@@ -533,7 +462,6 @@ test: {
 
 /** Cleanup 1 · Delete the runs, in one request
  * @call PATCH /dags/~/dagRuns in cleanup
- * @status 200
  *
  * The pre-request script first makes sure every run has finished: a running run cannot be deleted.
  */
@@ -551,7 +479,6 @@ test: {
 
 /** Cleanup 2 · Check: the runs are gone
  * @call GET /dags/~/dagRuns
- * @status 200
  */
 test: {
   const ids = pm.response.json().dag_runs.map(r => r.dag_run_id);

@@ -1,5 +1,4 @@
-// The Postman side of notebooks/22_variables_connections_pools.ipynb: one section per API call of the notebook, each naming its call (@call).
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/22_variables_connections_pools.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * Everything is named `kit_22_...`; the folder deletes leftovers of an interrupted run first and everything
@@ -11,6 +10,7 @@
  *
  * @where af.session.headers.get('Authorization', '') = Bearer {{jwt}}
  * @where queued['token'] = {{connTest04Token}}
+ * @status 200
  */
 
 /** 0 · Start clean: delete the variable
@@ -49,13 +49,11 @@ test: {
 
 /** 1.2 · Read it
  * @call GET /variables/kit_22_greeting in read-variable
- * @status 200
  */
 test: { pm.test("has the value", () => pm.expect(pm.response.json().value).to.eql('hello from notebook 22')); }
 
 /** 1.3 · Update it
  * @call PATCH /variables/kit_22_greeting
- * @status 200
  */
 test: {
   const data = pm.response.json();
@@ -67,7 +65,6 @@ test: {
 
 /** 1.4 · List the variables
  * @call GET /variables
- * @status 200
  *
  * `variable_key_pattern=kit_22_` keeps this folder's variable on the one page the request reads (the
  * notebook's `af.table()` reads every page). Airflow 3 only: on Airflow 2 the pre-request script removes it,
@@ -83,7 +80,6 @@ test: {
 
 /** 1.5a · Many changes in one request (Airflow 3)
  * @call PATCH /variables
- * @status 200
  * @airflow3
  */
 test: {
@@ -115,7 +111,6 @@ test: {
 
 /** 2.2 · Read it
  * @call GET /connections/kit_22_http in read-connection
- * @status 200
  */
 test: {
   const data = pm.response.json();
@@ -124,7 +119,6 @@ test: {
 
 /** 2.3 · Update one field
  * @call PATCH /connections/kit_22_http
- * @status 200
  */
 test: {
   const data = pm.response.json();
@@ -136,7 +130,6 @@ test: {
 
 /** 2.4 · List the connections
  * @call GET /connections in list-connections
- * @status 200
  *
  * `connection_id_pattern=kit_22_` keeps this folder's connection on the one page the request reads. Airflow
  * 3 only: on Airflow 2 the pre-request script removes it, and the test finds the connection itself.
@@ -151,7 +144,6 @@ test: {
 
 /** 2.5a · Many changes in one request (Airflow 3)
  * @call PATCH /connections in bulk-connections
- * @status 200
  * @airflow3
  */
 test: {
@@ -165,7 +157,6 @@ test: {
 
 /** 2.5b · What the actions did to kit_22_http
  * @call GET /connections/kit_22_http in bulk-connections
- * @status 200
  * @airflow3
  */
 test: {
@@ -175,6 +166,7 @@ test: {
 
 /** 2.6a · Test a connection: kit_22_files, as stored
  * @call POST /connections/test as stored
+ * @status none
  *
  * On Airflow 2 (`/api/v1/connections/test`) the kit's stack answers 403: testing is disabled there.
  */
@@ -189,6 +181,7 @@ test: {
 
 /** 2.6b · Test a connection that is not saved
  * @call POST /connections/test as unsaved
+ * @status none
  *
  * On Airflow 2 the kit's stack answers 403: testing is disabled there.
  */
@@ -203,6 +196,7 @@ test: {
 
 /** 2.6c · Test a stored connection against another host
  * @call POST /connections/test
+ * @status none
  *
  * Airflow 3.3 refuses (400): the body brings no credentials of its own. On Airflow 2 the kit's stack answers
  * 403: testing is disabled there.
@@ -234,7 +228,6 @@ test: {
 
 /** 2.7b · The result of the test on a worker
  * @call GET {api}/connections/enqueue-test
- * @status 200
  * @airflow3
  *
  * The pre-request script asks (at most two minutes, every half second) until the worker is done, as the notebook
@@ -266,7 +259,6 @@ test: {
 
 /** 2.8a · Airflow's default connections: the connections before
  * @call GET /connections in default-connections as before
- * @status 200
  * @airflow3
  *
  * The test keeps their ids in `connections04Before`.
@@ -283,7 +275,6 @@ test: {
 
 /** 2.8c · The connections after
  * @call GET /connections in default-connections as after
- * @status 200
  * @airflow3
  *
  * The test keeps the ids of those the call created in `defaults04Made`, which request 2.8d deletes.
@@ -297,7 +288,6 @@ test: {
 
 /** 2.8d · Delete what the call created, in one bulk request
  * @call PATCH /connections in default-connections
- * @status 200
  * @airflow3
  *
  * The pre-request script puts the ids request 2.8c found (`defaults04Made`) in the body.
@@ -329,13 +319,11 @@ test: {
 
 /** 3.2 · Read it
  * @call GET /pools/kit_22_pool in read-pool
- * @status 200
  */
 test: { pm.test("two slots", () => pm.expect(pm.response.json().slots).to.eql(2)); }
 
 /** 3.3 · Update it: more slots
  * @call PATCH /pools/kit_22_pool
- * @status 200
  */
 test: {
   const data = pm.response.json();
@@ -347,7 +335,6 @@ test: {
 
 /** 3.4 · List the pools
  * @call GET /pools in list-pools
- * @status 200
  */
 test: {
   const names = pm.response.json().pools.map(p => p.name);
@@ -356,7 +343,6 @@ test: {
 
 /** 3.5a · Many changes in one request (Airflow 3)
  * @call PATCH /pools
- * @status 200
  * @airflow3
  */
 test: {
@@ -367,7 +353,6 @@ test: {
 
 /** 3.5b · The pools after the bulk request
  * @call GET /pools in bulk-pools
- * @status 200
  * @airflow3
  */
 test: {

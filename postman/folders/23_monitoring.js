@@ -1,5 +1,4 @@
-// The Postman side of notebooks/23_monitoring.ipynb: one section per API call of the notebook, each naming its call (@call).
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/23_monitoring.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * The folder triggers three runs with fixed ids (`kit_23_run_1`, `kit_23_run_2`, `kit_23_run_3`), deletes
@@ -13,6 +12,7 @@
  *
  * @where run_id = {{runId05}}
  * @where triggered_at.isoformat() = {{triggeredAt}}
+ * @status 200
  */
 
 /** 0 · Start clean: delete leftover runs
@@ -27,7 +27,6 @@ test: { loopNext('runId05', 3); }
 
 /** 1 · Health
  * @call GET /monitor/health
- * @status 200
  *
  * On Airflow 2 the pre-request script drops `monitor` from the path: `GET /api/v1/health`.
  */
@@ -39,7 +38,6 @@ test: {
 
 /** 1.1 · The jobs behind it (Airflow 3)
  * @call GET /jobs
- * @status 200
  * @airflow3
  *
  * Skipped on Airflow 2, which has no `/jobs` (its `/health` shows the scheduler's heartbeat).
@@ -51,7 +49,6 @@ test: {
 
 /** 2 · Providers
  * @call GET /providers
- * @status 200
  */
 test: {
   const names = pm.response.json().providers.map(p => p.package_name);
@@ -62,7 +59,6 @@ test: {
 
 /** 2.1 · Plugins that failed to load (Airflow 3)
  * @call GET /plugins/importErrors
- * @status 200
  * @airflow3
  *
  * Skipped on Airflow 2, which has no such call.
@@ -99,7 +95,6 @@ test: {
 
 /** 4.1 · Where is the DAGs folder?
  * @call GET /dags/random_failures
- * @status 200
  */
 test: {
   pm.test("fileloc is random_failures.py", () => pm.expect(pm.response.json().fileloc).to.match(/random_failures\.py$/));
@@ -107,7 +102,6 @@ test: {
 
 /** 4.3 · Import errors
  * @call GET /importErrors in import-errors
- * @status 200
  *
  * The notebook writes `kit_23_broken_dag.py` (a syntax error) into the DAGs folder and asks until it is
  * listed; copy any DAG file with a syntax error into `dags/` and send this again after a few seconds to see
@@ -139,7 +133,6 @@ test: {
 
 /** 4.5 · Import errors, after removing the file
  * @call GET /importErrors in import-errors-after
- * @status 200
  */
 test: {
   const files = pm.response.json().import_errors.map(e => e.filename);
@@ -148,7 +141,6 @@ test: {
 
 /** 5.1 · DAG warnings
  * @call GET /dagWarnings in dag-warnings
- * @status 200
  *
  * The warnings of `kit_23_warned_dag`: none unless its file, as the notebook writes it, is in `dags/`.
  */
@@ -178,13 +170,11 @@ test: {
 
 /** 5.3b · Check: no warning of it is left
  * @call GET /dagWarnings in dag-warnings-after
- * @status 200
  */
 test: { pm.test("no warning of kit_23_warned_dag", () => pm.expect(pm.response.json().dag_warnings).to.eql([])); }
 
 /** 6 · DAG stats, before
  * @call GET /dagStats in dag-stats-before
- * @status 200
  *
  * The test keeps the counts (`statsBefore`) to compare after this folder's runs (request 8).
  */
@@ -197,7 +187,6 @@ test: {
 
 /** 7 · Trigger three runs
  * @call POST /dags/random_failures/dagRuns
- * @status 200
  *
  * Sent once for each run id (`runId05`). The pre-request script also notes the time of the first trigger
  * (`triggeredAt`), to find the event log entries later, and removes `logical_date` on Airflow 2.
@@ -219,7 +208,6 @@ test: {
 
 /** 8 · DAG stats, after
  * @call GET /dagStats in dag-stats-after
- * @status 200
  *
  * The pre-request script waits for the three runs first.
  */
@@ -238,7 +226,6 @@ test: {
 
 /** 9 · A Gantt chart of a run: its task instances
  * @call GET /dags/random_failures/dagRuns/kit_23_run_1/taskInstances
- * @status 200
  */
 test: {
   const tis = pm.response.json().task_instances.sort((a, b) => a.task_id.localeCompare(b.task_id));
@@ -250,7 +237,6 @@ test: {
 
 /** 10 · Run durations
  * @call GET /dags/random_failures/dagRuns in run-durations
- * @status 200
  *
  * `order_by=-id` puts the newest runs first, so that this folder's runs are on the one page the request
  * reads.
@@ -267,7 +253,6 @@ test: {
 
 /** 11 · The event log
  * @call GET /eventLogs
- * @status 200
  *
  * `after` is `{{triggeredAt}}`, the time request 7 noted. On Airflow 2 the trigger's event is
  * `api.post_dag_run`, with no run id. The test keeps the id of the first run's trigger in `eventLogId`, for
@@ -290,7 +275,6 @@ test: {
 
 /** 11.1 · One entry, by its id
  * @call GET /eventLogs/{event_log_id}
- * @status 200
  *
  * The id is `eventLogId` (request 11): the trigger of the first run.
  *
@@ -316,7 +300,6 @@ test: { loopNext('runId05', 3); }
 
 /** Cleanup 2 · Check: the runs are gone
  * @call GET /dags/random_failures/dagRuns in cleanup-check
- * @status 200
  *
  * `order_by=-id` puts the newest runs first, so that this folder's runs are on the one page the request
  * reads.

@@ -1,5 +1,4 @@
-// The Postman side of notebooks/30_assets.ipynb: one section per API call of the notebook, each naming its call (@call).
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/30_assets.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * The folder does what the notebook does with the DAGs `asset_producer`, `asset_consumer` and
@@ -16,6 +15,7 @@
  * @where RATES_ID = {{ratesAssetId}}
  * @where alias_id = {{assetsAliasId}}
  * @where two_run_id = {{twoInputsRunId}}
+ * @status 200
  */
 
 /** On Airflow 2.11 the request's path (after {{api}}) is `segments`: datasets instead of assets. */
@@ -94,7 +94,6 @@ function thenTheNext() {
 
 /** 0a · Start clean: the lesson's DAGs are listed
  * @call GET /dags
- * @status 200
  */
 test: {
   const ids = pm.response.json().dags.map(d => d.dag_id);
@@ -103,7 +102,6 @@ test: {
 
 /** 0b · Start clean: runs of the three DAGs
  * @call GET /dags/{dag_id}/dagRuns in start-clean
- * @status 200
  *
  * Sent once for each DAG (`assetsDagId`), as the notebook's loop; the test keeps the runs it finds in
  * `assetsRuns` for request 0c.
@@ -129,7 +127,6 @@ test: { thenTheNext(); }
 
 /** 0d · Start clean: the assets' ids
  * @call GET /assets in start-clean
- * @status 200
  *
  * The test keeps the ids of `sales_landing` and `fx_rates` in `salesAssetId` and `ratesAssetId`. On Airflow
  * 2.11: `GET /api/v1/datasets`.
@@ -162,7 +159,6 @@ prerequest: { pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']); 
 
 /** 1a · The assets
  * @call GET /assets in assets
- * @status 200
  */
 prerequest: { pathOn2(['datasets']); }
 test: {
@@ -176,7 +172,6 @@ test: {
 
 /** 1b · One asset
  * @call GET /assets/{SALES_ID}
- * @status 200
  *
  * On Airflow 2.11 by its URI: `GET /api/v1/datasets/s3%3A%2F%2Fkit-landing-zone%2Fsales`.
  */
@@ -191,7 +186,6 @@ test: {
 
 /** 1c · Asset aliases (Airflow 3)
  * @call GET /assets/aliases
- * @status 200
  * @airflow3
  *
  * The test keeps the id of `kit_landing_zone` in `assetsAliasId`.
@@ -204,7 +198,6 @@ test: {
 
 /** 1d · One asset alias (Airflow 3)
  * @call GET /assets/aliases/{alias_id}
- * @status 200
  * @airflow3
  */
 test: {
@@ -213,7 +206,6 @@ test: {
 
 /** 3 · An external system reports: this data changed
  * @call POST /assets/events in report-event
- * @status 200
  *
  * The test keeps the event's id in `reportedEventId`. On Airflow 2.11: `POST /api/v1/datasets/events`
  * with `dataset_uri` instead of `asset_id`.
@@ -231,7 +223,6 @@ test: {
 
 /** 4 · Every DAG scheduled on the asset runs
  * @call GET /dags/{dag_id}/dagRuns in consumer-runs
- * @status 200
  *
  * The pre-request script waits until `asset_consumer` has a finished run, as the notebook's
  * `finished_runs()` does.
@@ -248,7 +239,6 @@ test: {
 
 /** 5 · The asset's events
  * @call GET /assets/events
- * @status 200
  *
  * On Airflow 2.11: `GET /api/v1/datasets/events?dataset_id=...`.
  */
@@ -264,7 +254,6 @@ test: {
 
 /** 6a · What asset_two_inputs waits with
  * @call GET /dags/asset_two_inputs/assets/queuedEvents in queued-events
- * @status 200
  *
  * On Airflow 2.11: `GET /api/v1/dags/asset_two_inputs/datasets/queuedEvent`, with URIs.
  */
@@ -279,7 +268,6 @@ test: {
 
 /** 6b · One DAG's entry for one asset
  * @call GET /dags/asset_two_inputs/assets/{SALES_ID}/queuedEvents
- * @status 200
  */
 prerequest: {
   pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/sales')]);
@@ -290,7 +278,6 @@ test: {
 
 /** 6c · Every DAG that waits with news of one asset
  * @call GET /assets/{SALES_ID}/queuedEvents
- * @status 200
  */
 prerequest: { pathOn2(['datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/sales')]); }
 test: {
@@ -299,7 +286,6 @@ test: {
 
 /** 7 · Materialize an asset (Airflow 3)
  * @call POST /assets/{SALES_ID}/materialize
- * @status 200
  * @airflow3
  */
 test: {
@@ -309,7 +295,6 @@ test: {
 
 /** 8a · The asset state store (Airflow 3.3)
  * @call GET /assets/{SALES_ID}/state-store in state-store
- * @status 200
  * @airflow3
  *
  * The pre-request script waits until the materialized run has finished, and the second run of
@@ -338,7 +323,6 @@ prerequest: { ownAuthorization(); }
 
 /** 8c · Read the key (Airflow 3.3)
  * @call GET /assets/{SALES_ID}/state-store/reload_from
- * @status 200
  * @airflow3
  */
 test: {
@@ -360,14 +344,12 @@ test: {
 
 /** 8f · Check: no state left (Airflow 3.3)
  * @call GET /assets/{SALES_ID}/state-store in state-store-delete
- * @status 200
  * @airflow3
  */
 test: { pm.test("empty", () => pm.expect(pm.response.json().total_entries).to.eql(0)); }
 
 /** 9a · The second asset: its event
  * @call POST /assets/events in second-asset-event
- * @status 200
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
@@ -378,7 +360,6 @@ test: {
 
 /** 9b · The events that started the run
  * @call GET /dags/asset_two_inputs/dagRuns/{two_run_id}/upstreamAssetEvents
- * @status 200
  *
  * The pre-request script waits until `asset_two_inputs` has a finished run, and keeps its id in
  * `twoInputsRunId`. On Airflow 2.11: `.../upstreamDatasetEvents`. The test looks at this folder's events
@@ -401,7 +382,6 @@ test: {
 
 /** 10a · Queue an event of fx_rates
  * @call POST /assets/events in queue-then-delete-one
- * @status 200
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
@@ -417,7 +397,6 @@ prerequest: {
 
 /** 10c · Queue an event of fx_rates again
  * @call POST /assets/events in queue-then-delete-for-asset
- * @status 200
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
@@ -431,7 +410,6 @@ prerequest: { pathOn2(['datasets', 'queuedEvent', encodeURIComponent('s3://kit-l
 
 /** 10e · Queue an event of fx_rates once more
  * @call POST /assets/events in queue-then-delete-all
- * @status 200
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
@@ -445,6 +423,7 @@ prerequest: { pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']); 
 
 /** 10g · Check: the queue is empty
  * @call GET /dags/asset_two_inputs/assets/queuedEvents in queue-then-delete-all
+ * @status none
  *
  * Airflow 3 answers an empty list; Airflow 2.11 a 404.
  */
@@ -460,7 +439,6 @@ test: {
 
 /** Cleanup 1 · The runs of the three DAGs
  * @call GET /dags/{dag_id}/dagRuns in cleanup
- * @status 200
  *
  * Sent once for each DAG (`assetsDagId`), once its runs have finished; the test keeps the runs in
  * `assetsRuns` for the next request.

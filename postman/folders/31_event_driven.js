@@ -1,5 +1,4 @@
-// The Postman side of notebooks/31_event_driven.ipynb: one section per API call of the notebook, each naming its call (@call).
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/31_event_driven.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * The run ids are fixed (as the notebook's), so the folder deletes leftovers first and its runs at the end.
@@ -9,6 +8,7 @@
  *
  * @variable leftoverDagId
  * @variable leftoverRunId
+ * @status 200
  */
 
 /** The `value` of an XCom: JSON on Airflow 3; on Airflow 2 a Python repr, read as JSON. */
@@ -42,7 +42,6 @@ test: { loopNext('leftover', 5); }
 
 /** 0b · Where the form's rows are stored: the DAG's file
  * @call GET /dags/form_submission
- * @status 200
  */
 test: {
   pm.test("fileloc is the DAG file", () => pm.expect(pm.response.json().fileloc).to.match(/form_submission\.py$/));
@@ -50,7 +49,6 @@ test: {
 
 /** 1a · The website form: trigger form_submission
  * @call POST /dags/form_submission/dagRuns
- * @status 200
  *
  * On Airflow 2 the pre-request script removes `logical_date`. The test keeps the run id in `formRunId`.
  */
@@ -63,7 +61,6 @@ test: {
 
 /** 1b · The form's run has finished
  * @call GET /dags/form_submission/dagRuns/{FORM_RUN}
- * @status 200
  *
  * The pre-request script waits until the run has finished, as the page's server does.
  *
@@ -74,7 +71,6 @@ test: { runStateIs('success', "the submission was validated and stored"); }
 
 /** 2a · The AWS Lambda: only one run per S3 event
  * @call GET /dags/s3_file_arrived/dagRuns
- * @status 200
  *
  * Postman cannot run the Lambda function: this request's pre-request script sends the call the function
  * makes for the recorded S3 event, twice, as S3 may deliver it twice: 200, then 409 Conflict. Then the
@@ -109,7 +105,6 @@ test: {
 
 /** 2b · What the DAG made of the file
  * @call GET /dags/s3_file_arrived/dagRuns/{LAMBDA_RUN}/taskInstances/plan_load/xcomEntries/return_value
- * @status 200
  *
  * The pre-request script waits until the run has finished.
  *
@@ -123,7 +118,6 @@ test: {
 
 /** 3a · Analysts' SQL: a read-only query with parameters
  * @call POST /dags/sql_query/dagRuns in sql-read-only
- * @status 200
  *
  * On Airflow 2 the pre-request script removes `logical_date`. Change the query, its parameters, `max_rows`,
  * and the run id (a new one each time).
@@ -136,7 +130,6 @@ test: {
 
 /** 3b · The query's result
  * @call GET /dags/sql_query/dagRuns/{SQL_RUNS[0]}/taskInstances/run_query/xcomEntries/return_value
- * @status 200
  *
  * The pre-request script waits until the run has finished.
  */
@@ -151,7 +144,6 @@ test: {
 
 /** 3c · A write does not get through
  * @call POST /dags/sql_query/dagRuns in sql-write-refused
- * @status 200
  *
  * On Airflow 2 the pre-request script removes `logical_date`.
  */
@@ -163,7 +155,6 @@ test: {
 
 /** 3d · The run failed in check_query
  * @call GET /dags/sql_query/dagRuns/{SQL_RUNS[1]}/taskInstances
- * @status 200
  *
  * The pre-request script waits until the run has finished.
  */
@@ -175,7 +166,6 @@ test: {
 
 /** 3e · The analysts' form: run a query
  * @call POST /dags/sql_query/dagRuns in sql-form
- * @status 200
  *
  * What the form sends when *Run* is pressed with the query and parameters it shows at first. On Airflow 2
  * the pre-request script removes `logical_date`.
@@ -188,7 +178,6 @@ test: {
 
 /** 3f · The form's result
  * @call GET /dags/sql_query/dagRuns/{run_id}/taskInstances/run_query/xcomEntries/return_value
- * @status 200
  *
  * The pre-request script waits until the run has finished.
  */
@@ -200,7 +189,6 @@ test: {
 
 /** 3g · The SQL runner plugin (Airflow 3)
  * @call GET /plugins
- * @status 200
  *
  * Airflow 2 has no FastAPI plugins: the test checks the plugin's page on Airflow 3 only.
  *
@@ -244,7 +232,6 @@ test: { loopNext('sqlRunId', 3); }
 
 /** Cleanup 4 · Check: no SQL run left
  * @call GET /dags/sql_query/dagRuns
- * @status 200
  *
  * `run_id_pattern` is Airflow 3 only: on Airflow 2 the pre-request script removes it, and the test looks for
  * the runs itself.

@@ -1,5 +1,4 @@
-// The Postman side of notebooks/40_backfills.ipynb: one section per API call of the notebook, each naming its call (@call).
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/40_backfills.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * Airflow 3 only: on Airflow 2, which has no backfill API, every request of this folder skips itself. Send the
@@ -18,6 +17,7 @@
  * @where was_paused = true
  * @where af.session.headers['Authorization'] = Bearer {{jwt}}
  * @airflow3
+ * @status 200
  */
 
 /**
@@ -50,25 +50,11 @@ function runStates($states) {
 
 /** 0a · The DAG
  * @call GET /dags/{DAG_ID}/details
- * @status 200
  *
  * The pre-request script asks until Airflow has parsed `dags/daily_report.py` (404 until then), at most two
  * minutes, as the notebook does. The test keeps whether the DAG is paused in `reportWasPaused`.
  */
-prerequest: {
-  // As the notebook does: ask until the DAG is listed (404 until Airflow has parsed its file), at most 2 minutes.
-  const dagUrl = pm.variables.replaceIn('{{baseUrl}}{{api}}/dags/daily_report/details');
-  const signedIn = pm.request.headers.get('Authorization');
-  const deadline = Date.now() + 120 * 1000;
-  function ask() {
-    pm.sendRequest({url: dagUrl, header: signedIn ? {Authorization: signedIn} : {}}, (err, res) => {
-      if (!err && res.code === 200) return;
-      if (Date.now() > deadline) return console.error(`${dagUrl} answers ${err || res.code}`);
-      setTimeout(ask, 1000);
-    });
-  }
-  ask();
-}
+prerequest: { waitForDagOn3(pm.variables.replaceIn('{{baseUrl}}{{api}}/dags/daily_report/details'), 120); }
 test: {
   const data = pm.response.json();
   pm.test("@daily, no catchup, no next run", () => {
@@ -81,7 +67,6 @@ test: {
 
 /** 0b · Keep the DAG paused for now
  * @call PATCH /dags/{DAG_ID} in keep-paused
- * @status 200
  *
  * Sent only when the DAG was not paused (`reportWasPaused`), as in the notebook: a backfill's runs start at once
  * when their DAG is unpaused.
@@ -93,7 +78,6 @@ test: { pm.test("paused", () => pm.expect(pm.response.json().is_paused).to.eql(t
 
 /** 0c · Start clean: an active backfill left over?
  * @call GET /backfills in start-clean
- * @status 200
  *
  * `order_by=-id` puts the newest backfills first, on the one page the request reads. The test keeps the id of
  * the active one (not completed), if any, in `leftoverBackfillId` (empty when there is none).
@@ -108,7 +92,6 @@ test: {
 
 /** 0d · Start clean: cancel it
  * @call PUT {api}/backfills/{leftover['id']}/cancel
- * @status 200
  *
  * Cancels the active backfill that request 0c found (`leftoverBackfillId`); skipped when there is none.
  */
@@ -131,7 +114,6 @@ test: { loopNext('backfillRunId', 5); }
 
 /** 1 · Which runs would a backfill make? A dry run
  * @call POST /backfills/dry_run in dry-run
- * @status 200
  */
 test: {
   const dates = pm.response.json().backfills.map(b => b.logical_date);
@@ -140,6 +122,7 @@ test: {
 
 /** 2a · Create a backfill
  * @call POST /backfills in create
+ * @status none
  *
  * The test keeps the backfill's id in `backfillId`. A 503 "Database is locked" (SQLite was busy) is sent again,
  * as in the notebook.
@@ -161,13 +144,11 @@ test: {
 
 /** 2b · Its runs
  * @call GET /dags/{DAG_ID}/dagRuns in runs-created
- * @status 200
  */
 test: { runStates(['queued', 'queued', 'queued']); }
 
 /** 3 · The backfills of a DAG
  * @call GET /backfills in list-backfills
- * @status 200
  */
 test: {
   const mine = pm.response.json().backfills.find(b => String(b.id) === pm.collectionVariables.get('backfillId'));
@@ -176,7 +157,6 @@ test: {
 
 /** 4 · One backfill
  * @call GET /backfills/{backfill_id}
- * @status 200
  */
 test: {
   const data = pm.response.json();
@@ -188,7 +168,6 @@ test: {
 
 /** 5a · Cancel a backfill
  * @call PUT {api}/backfills/{backfill_id}/cancel
- * @status 200
  */
 prerequest: { ownAuthorization(); }
 test: {
@@ -198,12 +177,12 @@ test: {
 
 /** 5b · Its runs failed
  * @call GET /dags/{DAG_ID}/dagRuns in runs-failed
- * @status 200
  */
 test: { runStates(['failed', 'failed', 'failed']); }
 
 /** 6a · A backfill that runs, one day at a time
  * @call POST /backfills in create-running
+ * @status none
  *
  * The test keeps its id in `secondBackfillId`. A 503 "Database is locked" (SQLite was busy) is sent again, as
  * in the notebook.
@@ -224,20 +203,17 @@ test: {
 
 /** 6b · Pause the backfill
  * @call PUT {api}/backfills/{second_id}/pause
- * @status 200
  */
 prerequest: { ownAuthorization(); }
 test: { pm.test("paused", () => pm.expect(pm.response.json().is_paused).to.eql(true)); }
 
 /** 6c · Unpause the DAG
  * @call PATCH /dags/{DAG_ID} in unpause
- * @status 200
  */
 test: { pm.test("unpaused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
 /** 6d · Its runs wait
  * @call GET /dags/{DAG_ID}/dagRuns in unpause
- * @status 200
  *
  * The pre-request script waits three seconds first, as the notebook does.
  */
@@ -248,14 +224,12 @@ test: { runStates(['failed', 'failed', 'failed', 'queued', 'queued']); }
 
 /** 6e · Unpause the backfill
  * @call PUT {api}/backfills/{second_id}/unpause
- * @status 200
  */
 prerequest: { ownAuthorization(); }
 test: { pm.test("unpaused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
 /** 6f · Watch its runs
  * @call GET /dags/{DAG_ID}/dagRuns in watch-runs
- * @status 200
  *
  * The pre-request script waits for the backfill's two runs (asking once a second, as `af.wait_for_run()`
  * does) before this request is sent.
@@ -273,7 +247,6 @@ test: {
 
 /** 7 · Days that already have a run: reprocess_behavior
  * @call POST /backfills/dry_run in reprocess-dry-run
- * @status 200
  *
  * Sent once for each behaviour (`reprocessBehavior`: none, failed, completed), as the notebook's loop does.
  */
@@ -289,7 +262,6 @@ test: {
 
 /** Cleanup 1 · The DAG paused again, as it was
  * @call PATCH /dags/{DAG_ID} in cleanup
- * @status 200
  *
  * The pre-request script sends the state the DAG had when the folder began (`reportWasPaused`).
  */
@@ -313,7 +285,6 @@ test: { loopNext('backfillRunId', 5); }
 
 /** Cleanup 3 · Check: the runs are gone
  * @call GET /dags/{DAG_ID}/dagRuns in cleanup
- * @status 200
  */
 test: {
   const ids = pm.response.json().dag_runs.map(r => r.dag_run_id);
@@ -322,7 +293,6 @@ test: {
 
 /** Cleanup 4 · The backfills stay
  * @call GET /backfills in backfills-stay
- * @status 200
  */
 test: {
   const ids = pm.response.json().backfills.map(b => String(b.id));

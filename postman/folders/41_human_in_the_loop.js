@@ -1,5 +1,4 @@
-// The Postman side of notebooks/41_human_in_the_loop.ipynb: one section per API call of the notebook, each naming its call (@call).
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/41_human_in_the_loop.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * Airflow 3 only: Airflow 2 has no human-in-the-loop tasks, so on Airflow 2 every request of this folder
@@ -11,50 +10,16 @@
  * section 2).
  *
  * @airflow3
+ * @status 200
  */
-
-/**
- * Pre-request lines that wait (at most two minutes) until the task `task` of report_review waits for an
- * answer in each of the runs, then `settle` seconds more, as the notebook's wait_for_question() does.
- */
-function waitForQuestion($task, $settle, ...$runs) {
-  // Wait until $task waits for an answer (awaiting_input; deferred on Airflow 3.1 and 3.2) in: $runs; then $settle s more.
-  const questionRuns = [$runs];
-  const questionDeadline = Date.now() + 120 * 1000;
-  const questionAuth = pm.request.headers.get('Authorization');
-  function waitFor(i) {
-    if (i >= questionRuns.length) return setTimeout(() => {}, $settle * 1000);
-    const url = pm.variables.replaceIn('{{baseUrl}}{{api}}/dags/report_review/dagRuns/') + questionRuns[i] + '/taskInstances/$task';
-    pm.sendRequest({url: url, header: questionAuth ? {Authorization: questionAuth} : {}}, (err, res) => {
-      const state = !err && res.code === 200 ? res.json().state : String(err || res.code);
-      if (['awaiting_input', 'deferred'].includes(state)) return waitFor(i + 1);
-      if (Date.now() > questionDeadline) return console.error('$task of ' + questionRuns[i] + ' is still ' + state);
-      setTimeout(() => waitFor(i), 500);
-    });
-  }
-  if (pm.collectionVariables.get('major') !== '2') waitFor(0);  // skipped on Airflow 2: nothing to wait for
-}
 
 /** 0a · The DAG is there
  * @call GET /dags/{DAG_ID}
- * @status 200
  *
  * The pre-request script waits (at most a minute) until Airflow lists the DAG, as the notebook does: Airflow
  * lists a new DAG file a few seconds after it lands in `dags/`.
  */
-prerequest: {
-  const dagUrl = pm.request.url.toString();
-  const dagAuth = pm.request.headers.get('Authorization');
-  const dagDeadline = Date.now() + 60 * 1000;
-  function waitForDag() {
-    if (pm.collectionVariables.get('major') === '2') return;  // skipped on Airflow 2: nothing to wait for
-    pm.sendRequest({url: pm.variables.replaceIn(dagUrl), header: dagAuth ? {Authorization: dagAuth} : {}}, (err, res) => {
-      if ((!err && res.code === 200) || Date.now() > dagDeadline) return;
-      setTimeout(waitForDag, 1000);
-    });
-  }
-  waitForDag();
-}
+prerequest: { waitForDagOn3(pm.variables.replaceIn(pm.request.url.toString()), 60); }
 test: { pm.test("report_review is listed, not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
 /** 0b · Start clean: end leftover runs
@@ -82,7 +47,6 @@ test: { loopNext('runId11', 2); }
 
 /** 1 · Trigger two runs
  * @call POST /dags/{DAG_ID}/dagRuns
- * @status 200
  *
  * Sent once for each run (`runId11`, with its report's title in `title11`): the first report will be
  * approved, the second rejected.
@@ -106,7 +70,6 @@ test: {
 
 /** 2a · The runs wait for a person: review
  * @call GET /dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}
- * @status 200
  *
  * The notebook asks this every half second, for both runs; here the pre-request script does, and this
  * request shows the first run's `review`.
@@ -114,14 +77,13 @@ test: {
  * @where run_id = kit_41_approved
  * @where task_id = review
  */
-prerequest: { waitForQuestion('review', 3, 'kit_41_approved', 'kit_41_rejected'); }
+prerequest: { waitForTaskOn3('report_review', 'review', ["awaiting_input", "deferred"], 3, 'kit_41_approved', 'kit_41_rejected'); }
 test: {
   pm.test("review waits for an answer", () => pm.expect(pm.response.json().state).to.be.oneOf(['awaiting_input', 'deferred']));
 }
 
 /** 2b · The task instances of the first run
  * @call GET /dags/{DAG_ID}/dagRuns/{run_id}/taskInstances
- * @status 200
  *
  * @where run_id = kit_41_approved
  */
@@ -136,7 +98,6 @@ test: {
 
 /** 3.1 · The questions waiting in one run
  * @call GET /dags/{DAG_ID}/dagRuns/{APPROVED}/hitlDetails
- * @status 200
  */
 test: {
   const details = pm.response.json().hitl_details;
@@ -146,7 +107,6 @@ test: {
 
 /** 3.2 · The inbox: questions waiting in every run of every DAG
  * @call GET /dags/~/dagRuns/~/hitlDetails
- * @status 200
  *
  * `order_by=-ti_id` puts the newest questions first, so that this folder's are on the one page the request
  * reads.
@@ -161,7 +121,6 @@ test: {
 
 /** 4 · Read one question
  * @call GET /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/review/-1/hitlDetails
- * @status 200
  */
 test: {
   const question = pm.response.json();
@@ -184,7 +143,6 @@ test: {
 
 /** 6 · Answer: approve, with a note
  * @call PATCH /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/review/-1/hitlDetails in answer-approve
- * @status 200
  *
  * Change the note (the form's one field, `note`); send no other field: Airflow does not check them here, and
  * a field the form does not have fails the task when it resumes.
@@ -210,16 +168,14 @@ test: {
 
 /** 7 · The next question: where to publish
  * @call PATCH /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/choose_channel/-1/hitlDetails
- * @status 200
  *
  * The pre-request script waits until `choose_channel` waits for an answer (and 3 s more).
  */
-prerequest: { waitForQuestion('choose_channel', 3, 'kit_41_approved'); }
+prerequest: { waitForTaskOn3('report_review', 'choose_channel', ["awaiting_input", "deferred"], 3, 'kit_41_approved'); }
 test: { pm.test("Slack chosen", () => pm.expect(pm.response.json().chosen_options).to.eql(['Slack'])); }
 
 /** 8 · The run takes the chosen branch: what post_to_slack published
  * @call GET /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/post_to_slack/xcomEntries/return_value
- * @status 200
  *
  * The pre-request script waits until the run has finished.
  */
@@ -231,7 +187,6 @@ test: {
 
 /** 9 · Reject the other report
  * @call PATCH /dags/{DAG_ID}/dagRuns/{REJECTED}/taskInstances/review/-1/hitlDetails
- * @status 200
  *
  * Its question has been waiting since request 2a.
  */
@@ -242,7 +197,6 @@ test: {
 
 /** 10 · Ask again: clear the task
  * @call POST /dags/{DAG_ID}/clearTaskInstances
- * @status 200
  *
  * The pre-request script first waits until the rejected run has finished (nothing published).
  */
@@ -254,11 +208,10 @@ test: {
 
 /** 10.1a · The task's tries
  * @call GET /dags/{DAG_ID}/dagRuns/{REJECTED}/taskInstances/review/tries
- * @status 200
  *
  * The pre-request script waits until try 2 asks its question (it is not answered: no need to wait longer).
  */
-prerequest: { waitForQuestion('review', 0, 'kit_41_rejected'); }
+prerequest: { waitForTaskOn3('report_review', 'review', ["awaiting_input", "deferred"], 0, 'kit_41_rejected'); }
 test: {
   const tries = pm.response.json().task_instances.map(t => [t.try_number, t.state]);
   pm.test("try 1 finished, try 2 waits", () => {
@@ -270,7 +223,6 @@ test: {
 
 /** 10.1b · One try
  * @call GET /dags/{DAG_ID}/dagRuns/{REJECTED}/taskInstances/review/-1/tries/1
- * @status 200
  */
 test: {
   const first = pm.response.json();
@@ -279,7 +231,6 @@ test: {
 
 /** 10.2 · Each try's question and answer
  * @call GET /dags/{DAG_ID}/dagRuns/{REJECTED}/taskInstances/review/-1/hitlDetails/tries/{try_number}
- * @status 200
  *
  * Sent once for each try (`hitlTry11`: 1, then 2).
  *
@@ -296,7 +247,6 @@ test: {
 
 /** Cleanup 1 · End the run that still waits
  * @call PATCH /dags/{DAG_ID}/dagRuns/{REJECTED}
- * @status 200
  *
  * A run that has not finished cannot be deleted (409): marking it failed ends it, and withdraws the question.
  */
@@ -315,7 +265,6 @@ test: { loopNext('runId11', 2); }
 
 /** Cleanup 3 · Check: the runs are gone
  * @call GET /dags/{DAG_ID}/dagRuns
- * @status 200
  */
 test: {
   const ids = pm.response.json().dag_runs.map(r => r.dag_run_id);

@@ -1,5 +1,4 @@
-// The Postman side of notebooks/42_task_data.ipynb: one section per API call of the notebook, each naming its call (@call).
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/42_task_data.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * Airflow 3 only (3.3 or later): Airflow 2.11 cannot write XComs and has no task state store, so on Airflow 2
@@ -10,6 +9,7 @@
  *
  * @where af.session.headers.get('Authorization', '') = Bearer {{jwt}}
  * @airflow3
+ * @status 200
  */
 
 /** 0a · Start clean: end a leftover run
@@ -29,7 +29,6 @@
 
 /** 1a · A run to write to
  * @call POST /dags/{DAG_ID}/dagRuns
- * @status 200
  */
 test: {
   const data = pm.response.json();
@@ -41,7 +40,6 @@ test: {
 
 /** 1b · What the task wrote: its XComs
  * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries in task-xcoms
- * @status 200
  *
  * The pre-request script waits until the run has finished, as the notebook's af.wait_for_run() does.
  */
@@ -73,7 +71,6 @@ test: { pm.test("already exists", () => pm.expect(pm.response.json().detail).to.
 
 /** 2.3 · Change it
  * @call PATCH /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries/kit_42_review
- * @status 200
  */
 test: {
   pm.test("the new value, whole", () => pm.expect(pm.response.json().value).to.eql({checked_by: 'notebook 42', rows: 130}));
@@ -81,7 +78,6 @@ test: {
 
 /** 2.4 · Read it back
  * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries/kit_42_review in read-xcom
- * @status 200
  */
 test: {
   pm.test("the changed value", () => pm.expect(pm.response.json().value).to.eql({checked_by: 'notebook 42', rows: 130}));
@@ -115,7 +111,6 @@ prerequest: { ownAuthorization(); }
 
 /** 3.2 · Read one key
  * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store/job_id
- * @status 200
  */
 test: {
   const data = pm.response.json();
@@ -127,7 +122,6 @@ test: {
 
 /** 3.3a · Change a value
  * @call PATCH /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store/watermark
- * @status 200
  */
 
 /** 3.3b · PATCH never creates a key
@@ -140,7 +134,6 @@ test: { pm.test("not found", () => pm.expect(pm.response.json().detail).to.inclu
 
 /** 3.4 · List the keys
  * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store in list-keys
- * @status 200
  */
 test: {
   const entries = pm.response.json().task_state_store;
@@ -158,7 +151,6 @@ test: {
 
 /** 4b · A new try: clear the task
  * @call POST /dags/{DAG_ID}/clearTaskInstances
- * @status 200
  */
 test: {
   pm.test("report is cleared", () => pm.expect(pm.response.json().task_instances.map(t => t.task_id)).to.eql(['report']));
@@ -166,7 +158,6 @@ test: {
 
 /** 4c · The task instance after its new try
  * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report
- * @status 200
  *
  * The pre-request script waits until the run has finished again.
  */
@@ -177,7 +168,6 @@ test: {
 
 /** 4d · Its XComs after the new try
  * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries in after-new-try
- * @status 200
  */
 test: {
   const keys = pm.response.json().xcom_entries.map(x => x.key).sort();
@@ -186,7 +176,6 @@ test: {
 
 /** 4e · Its state after the new try
  * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store in after-new-try
- * @status 200
  */
 test: {
   const entries = pm.response.json().task_state_store;
@@ -206,7 +195,6 @@ test: {
 
 /** 5c · Check: no key left
  * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store in delete-keys
- * @status 200
  */
 test: { pm.test("empty", () => pm.expect(pm.response.json()).to.eql({task_state_store: [], total_entries: 0})); }
 

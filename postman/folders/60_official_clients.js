@@ -1,5 +1,4 @@
-// The Postman side of notebooks/60_official_clients.ipynb: one section per API call of the notebook, each naming its call (@call).
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/60_official_clients.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * The notebook does one flow three ways: raw HTTP, the Python client `apache-airflow-client`, and the
@@ -13,6 +12,7 @@
  * @where username = {{username}}
  * @where password = {{password}}
  * @airflow3
+ * @status 200
  */
 
 /** 0a · Start clean: delete leftover runs
@@ -48,7 +48,6 @@ test: { pm.test("answers an access_token (a JWT)", () => pm.expect(pm.response.j
 
 /** 2a · Raw HTTP: the DAGs tagged webinar
  * @call GET /dags
- * @status 200
  */
 test: {
   const ids = pm.response.json().dags.map(d => d.dag_id).sort();
@@ -57,7 +56,6 @@ test: {
 
 /** 2b · Raw HTTP: trigger with your own run id
  * @call POST /dags/{DAG}/dagRuns
- * @status 200
  */
 test: {
   const data = pm.response.json();
@@ -69,7 +67,6 @@ test: {
 
 /** 2c · Raw HTTP: wait (/wait)
  * @call GET /dags/{DAG}/dagRuns/{HTTP}/wait as finished
- * @status 200
  *
  * Postman shows the streamed answer once it has ended: all its lines at once, as text (one JSON document
  * per line).
@@ -85,7 +82,6 @@ test: {
 
 /** 2d · Raw HTTP: task instances
  * @call GET /dags/{DAG}/dagRuns/{HTTP}/taskInstances as tis
- * @status 200
  */
 test: {
   const tis = pm.response.json().task_instances.map(t => [t.task_id, t.state, t.try_number]);
@@ -94,7 +90,6 @@ test: {
 
 /** 2e · Raw HTTP: what the task returned (XCom)
  * @call GET /dags/{DAG}/dagRuns/{HTTP}/taskInstances/report/xcomEntries/return_value
- * @status 200
  */
 test: {
   pm.test("the conf's message", () => pm.expect(pm.response.json().value.message).to.eql('hello from notebook 60'));
@@ -102,13 +97,11 @@ test: {
 
 /** 2f · Raw HTTP: clear the run
  * @call POST /dags/{DAG}/dagRuns/{HTTP}/clear
- * @status 200
  */
 test: { runStateIs('queued', "the run is queued again"); }
 
 /** 2g · Raw HTTP: wait again
  * @call GET /dags/{DAG}/dagRuns/{HTTP}/wait as again
- * @status 200
  */
 test: {
   const lines = pm.response.text().split('\n').filter(line => line.trim()).map(line => JSON.parse(line));
@@ -117,7 +110,6 @@ test: {
 
 /** 2h · Raw HTTP: task instances after the clear
  * @call GET /dags/{DAG}/dagRuns/{HTTP}/taskInstances as retried
- * @status 200
  */
 test: {
   const tis = pm.response.json().task_instances.map(t => [t.task_id, t.state, t.try_number]);
@@ -132,7 +124,6 @@ test: { pm.test("the variable, as sent", () => pm.expect(pm.response.json().valu
 
 /** 2j · Raw HTTP: read the variable
  * @call GET /variables/{HTTP}
- * @status 200
  */
 test: { pm.test("its value", () => pm.expect(pm.response.json().value).to.eql('set by notebook 60')); }
 
@@ -156,7 +147,6 @@ test: { pm.test("its value", () => pm.expect(pm.response.json().value).to.eql('s
 
 /** Cleanup 3 · Check: no kit_60_ run is left
  * @call GET /dags/{DAG}/dagRuns
- * @status 200
  *
  * `order_by=-id` puts the newest runs first, so that this folder's runs would be on the one page the
  * request reads.
@@ -170,7 +160,6 @@ test: {
 
 /** Cleanup 4 · Check: no kit_60_ variable is left
  * @call GET /variables
- * @status 200
  */
 test: {
   const keys = pm.response.json().variables.map(v => v.key);

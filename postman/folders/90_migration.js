@@ -1,5 +1,4 @@
-// The Postman side of notebooks/90_migration.ipynb: one section per API call of the notebook, each naming its call (@call).
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/90_migration.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * Run it with either environment. With *Local Airflow 2.11* the requests 1.x succeed, as in the webinar, and
@@ -11,6 +10,7 @@
  * @where run['dag_run_id'] = {{migrationLeftoverRunId}}
  * @where RUN = {{migrationRunId}}
  * @where token_response.json()['access_token'] = {{migrationToken}}
+ * @status 200
  */
 
 /** The webinar's requests sign themselves in with Basic auth, on Airflow 2 and 3 alike (with the header
@@ -23,7 +23,6 @@ function basicAuthAsTheWebinar() {
 
 /** 0a · Start clean: a leftover run for the date?
  * @call GET /dags/random_failures/dagRuns in start-clean
- * @status 200
  *
  * On Airflow 2 the pre-request script writes `execution_date_gte`/`_lte`. The test keeps the leftover's id
  * in `migrationLeftoverRunId`.
@@ -41,6 +40,7 @@ prerequest: { skipUnless('migrationLeftoverRunId'); }
 
 /** 1.1 · Webinar call 1 as it was: Get Providers
  * @call GET {af.url}/api/v1/providers
+ * @status none
  *
  * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
@@ -60,6 +60,7 @@ test: {
 
 /** 1.2 · Webinar call 2 as it was: Get Import Errors
  * @call GET {af.url}/api/v1/importErrors
+ * @status none
  *
  * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
@@ -79,6 +80,7 @@ test: {
 
 /** 1.3 · Webinar call 3 as it was: Trigger a DAG Run
  * @call POST {af.url}/api/v1/dags/random_failures/dagRuns
+ * @status none
  *
  * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
@@ -99,6 +101,7 @@ test: {
 
 /** 1.4 · Webinar call 4 as it was: GET DAG Runs
  * @call GET {af.url}/api/v1/dags/random_failures/dagRuns
+ * @status none
  *
  * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
@@ -118,6 +121,7 @@ test: {
 
 /** 1.5 · Webinar call 5 as it was: Rerun Tasks
  * @call POST {af.url}/api/v1/dags/random_failures/clearTaskInstances
+ * @status none
  *
  * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
@@ -169,7 +173,6 @@ test: {
 
 /** 2.3 · Call 1 with the token
  * @call GET {af.url}/api/v2/providers in step-2-token
- * @status 200
  * @airflow3
  *
  * Sends `Authorization: Bearer {{migrationToken}}`. Skipped on Airflow 2.
@@ -177,7 +180,6 @@ test: {
 
 /** 2.4 · Call 2 with the token
  * @call GET {af.url}/api/v2/importErrors
- * @status 200
  * @airflow3
  *
  * Sends `Authorization: Bearer {{migrationToken}}`. Skipped on Airflow 2.
@@ -209,7 +211,6 @@ test: {
 
 /** 3.1 · Airflow 3 form of call 1: Get Providers
  * @call GET /providers
- * @status 200
  * @airflow3
  *
  * Skipped on Airflow 2. (On 2.11 the requests 1.x are these calls.)
@@ -220,7 +221,6 @@ test: {
 
 /** 3.2 · Airflow 3 form of call 2: Get Import Errors
  * @call GET /importErrors
- * @status 200
  * @airflow3
  *
  * Skipped on Airflow 2.
@@ -229,7 +229,6 @@ test: { pm.test("answers import_errors", () => pm.expect(pm.response.json().impo
 
 /** 3.3 · Airflow 3 form of call 3: Trigger a DAG Run
  * @call POST /dags/random_failures/dagRuns
- * @status 200
  * @airflow3
  *
  * The test keeps the run id in `migrationRunId`. Skipped on Airflow 2.
@@ -242,7 +241,6 @@ test: {
 
 /** 3.4 · Airflow 3 form of call 4: GET DAG Runs
  * @call GET /dags/random_failures/dagRuns in call-4-airflow3
- * @status 200
  * @airflow3
  *
  * Skipped on Airflow 2.
@@ -253,7 +251,6 @@ test: {
 
 /** 3.5 · Airflow 3 form of call 5: Rerun Tasks
  * @call POST /dags/random_failures/clearTaskInstances
- * @status 200
  * @airflow3
  *
  * The pre-request script first waits until the run has failed. Skipped on Airflow 2.
@@ -271,7 +268,6 @@ test: {
 
 /** 3.6 · Check: the cleared tasks re-ran
  * @call GET /dags/random_failures/dagRuns/{RUN}/taskInstances
- * @status 200
  * @airflow3
  *
  * The pre-request script waits until the run has finished again. Skipped on Airflow 2.
@@ -281,7 +277,6 @@ test: { allSucceededTask3OnTry2(); }
 
 /** 3.7 · Check: the run succeeded
  * @call GET /dags/random_failures/dagRuns/{RUN}
- * @status 200
  * @airflow3
  *
  * Skipped on Airflow 2.
@@ -299,7 +294,6 @@ prerequest: { waitForRuns(600, runUrl('random_failures', pm.collectionVariables.
 
 /** Cleanup 2 · Check: no run for the date
  * @call GET /dags/random_failures/dagRuns in cleanup
- * @status 200
  *
  * On Airflow 2 the pre-request script writes `execution_date_gte`/`_lte`.
  */

@@ -100,6 +100,48 @@ function skipUnless($name) {
   if (!pm.collectionVariables.get('$name')) pm.execution.skipRequest();  // none
 }
 
+/**
+ * Pre-request lines of a request that skips itself on Airflow 2 (@airflow3): ask once a second, at most
+ * `seconds`, until `url` answers 200, as the notebooks do for a DAG that Airflow lists a few seconds after
+ * its file lands in dags/ (404 until then).
+ */
+function waitForDagOn3($url, $seconds) {
+  const dagUrl = $url;
+  const dagAuth = pm.request.headers.get('Authorization');
+  const dagDeadline = Date.now() + $seconds * 1000;
+  function waitForDag() {
+    pm.sendRequest({url: dagUrl, header: dagAuth ? {Authorization: dagAuth} : {}}, (err, res) => {
+      if (!err && res.code === 200) return;
+      if (Date.now() > dagDeadline) return console.error(`${dagUrl} answers ${err || res.code}`);
+      setTimeout(waitForDag, 1000);
+    });
+  }
+  if (pm.collectionVariables.get('major') !== '2') waitForDag();  // skipped on Airflow 2: nothing to wait for
+}
+
+/**
+ * Pre-request lines of a request that skips itself on Airflow 2 (@airflow3): wait, at most two minutes,
+ * asking every half second, until the task `task` of the DAG `dag` is in one of `states` in each of the
+ * `runs`, then `settle` seconds more, as the notebooks' wait_for_task() and wait_for_question() do.
+ */
+function waitForTaskOn3($dag, $task, $states, $settle, ...$runs) {
+  // Wait until $task of $dag is $states in: $runs; then $settle s more.
+  const taskRuns = [$runs];
+  const taskDeadline = Date.now() + 120 * 1000;
+  const taskAuth = pm.request.headers.get('Authorization');
+  function waitForTask(i) {
+    if (i >= taskRuns.length) return setTimeout(() => {}, $settle * 1000);
+    const url = pm.variables.replaceIn('{{baseUrl}}{{api}}/dags/$dag/dagRuns/') + taskRuns[i] + '/taskInstances/$task';
+    pm.sendRequest({url: url, header: taskAuth ? {Authorization: taskAuth} : {}}, (err, res) => {
+      const state = !err && res.code === 200 ? res.json().state : String(err || res.code);
+      if ($states.includes(state)) return waitForTask(i + 1);
+      if (Date.now() > taskDeadline) return console.error('$task of ' + taskRuns[i] + ' is still ' + state);
+      setTimeout(() => waitForTask(i), 500);
+    });
+  }
+  if (pm.collectionVariables.get('major') !== '2') waitForTask(0);  // skipped on Airflow 2: nothing to wait for
+}
+
 /** Airflow 2 rejects `"logical_date": null`, which Airflow 3 requires in a trigger's body: drop it there. */
 function noLogicalDateOn2() {
   if (pm.collectionVariables.get('major') === '2') {  // Airflow 2 wants no logical_date (3.x requires it, null = now)

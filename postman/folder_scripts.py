@@ -220,9 +220,10 @@ class Arg:
     value: object = None  # str: the content; json: the value
 
 
-def split_args(text: str) -> list[str]:
-    """The arguments of a call, split at the commas between them."""
-    args, depth, quote, start, i = [], 0, None, 0, 0
+def code_chars(text: str, start: int = 0):
+    """(position, character, depth) of each character of `text` from `start` that is not inside a string;
+    depth counts the brackets open before it (a closing bracket counts as closed)."""
+    depth, quote, i = 0, None, start
     while i < len(text):
         c = text[i]
         if quote:
@@ -232,17 +233,18 @@ def split_args(text: str) -> list[str]:
                 quote = None
         elif c in "'\"`":
             quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            args.append(text[start:i].strip())
-            start = i + 1
+        else:
+            depth -= c in ")]}"
+            yield i, c, depth
+            depth += c in "([{"
         i += 1
-    if text[start:].strip():
-        args.append(text[start:].strip())
-    return args
+
+
+def split_args(text: str) -> list[str]:
+    """The arguments of a call, split at the commas between them."""
+    cuts = [i for i, c, depth in code_chars(text) if c == "," and depth == 0]
+    args = [text[a + 1:b].strip() for a, b in zip([-1] + cuts, cuts + [len(text)])]
+    return args[:-1] if not args[-1] else args
 
 
 def parse_arg(text: str, snippets: dict[str, Snippet]) -> Arg:
@@ -347,21 +349,7 @@ def call_at(lines: list[str], i: int, snippets: dict[str, Snippet]) -> tuple[Sni
         return None
     text = "\n".join(lines[i:])
     start = text.index("(") + 1
-    depth, quote, j = 1, None, start
-    while j < len(text) and depth:
-        c = text[j]
-        if quote:
-            if c == "\\":
-                j += 1
-            elif c == quote:
-                quote = None
-        elif c in "'\"`":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        j += 1
+    j = next((k for k, _, depth in code_chars(text, start) if depth < 0), len(text)) + 1  # after its `)`
     if not text[j:].startswith(";"):
         return None
     last = i + text[:j].count("\n")

@@ -15,6 +15,13 @@
  * @status 200
  */
 
+/** Tests of the number of dependent_dag's runs: `more` than request 2 counted before its trigger (`panelRunsBefore`). */
+function runsSinceRequest2($more, $name) {
+  const total = pm.response.json().total_entries;
+  const before = Number(pm.collectionVariables.get('panelRunsBefore'));
+  pm.test("$name", () => pm.expect(total).to.eql(before + $more));
+}
+
 /** 1 · The DAGs to choose from
  * @call GET /dags
  */
@@ -116,11 +123,7 @@ test: {
  *
  * Request 2 counted the runs before the trigger (`panelRunsBefore`).
  */
-test: {
-  const total = pm.response.json().total_entries;
-  const before = Number(pm.collectionVariables.get('panelRunsBefore'));
-  pm.test("one run more than before the trigger", () => pm.expect(total).to.eql(before + 1));
-}
+test: { runsSinceRequest2(1, "one run more than before the trigger"); }
 
 /** 6 · Check: a refused conf sent nothing
  * @call GET /dags/dependent_dag/dagRuns in refused-conf-check
@@ -128,22 +131,14 @@ test: {
  * The confs the panel refused (request 2's pre-request tests) sent nothing: the count has not changed since
  * request 5.
  */
-test: {
-  const total = pm.response.json().total_entries;
-  const before = Number(pm.collectionVariables.get('panelRunsBefore'));
-  pm.test("no other run", () => pm.expect(total).to.eql(before + 1));
-}
+test: { runsSinceRequest2(1, "no other run"); }
 
 /** 7 · Check: exactly one run more
  * @call GET /dags/dependent_dag/dagRuns in one-run-more-check
  *
  * Exactly one run more than before request 2 (`panelRunsBefore`).
  */
-test: {
-  const total = pm.response.json().total_entries;
-  const before = Number(pm.collectionVariables.get('panelRunsBefore'));
-  pm.test("exactly one run more", () => pm.expect(total).to.eql(before + 1));
-}
+test: { runsSinceRequest2(1, "exactly one run more"); }
 
 /** Cleanup 1 · Delete the run
  * @call DELETE /dags/{dag_id}/dagRuns/{created_run_id}
@@ -155,8 +150,4 @@ test: {
  *
  * As many runs as before request 2 (`panelRunsBefore`).
  */
-test: {
-  const total = pm.response.json().total_entries;
-  const before = Number(pm.collectionVariables.get('panelRunsBefore'));
-  pm.test("as many runs as before", () => pm.expect(total).to.eql(before));
-}
+test: { runsSinceRequest2(0, "as many runs as before"); }

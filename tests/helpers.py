@@ -94,6 +94,15 @@ def pm_test_name(first_argument: str) -> str:
     return text
 
 
+def outline_json(outline: list[dict]) -> str:
+    """The outline as JSON with a line per request, so that its diff names the requests that changed."""
+    def dump(value):
+        return json.dumps(value, ensure_ascii=False)
+    folders = [f'{{"folder": {dump(f["folder"])}, "requests": [\n  ' + ",\n  ".join(map(dump, f["requests"])) + "]}"
+               for f in outline]
+    return "[\n" + ",\n".join(folders) + "\n]\n"
+
+
 def collection_outline(collection: dict) -> list[dict]:
     """What the collection holds, for tests/data/postman-outline.json: each folder's requests in order,
     each with its method and URL and the set of its pm.test names (its scripts' shape left out)."""

@@ -29,6 +29,7 @@ from helpers import (
     environment,
     live_values,
     load_collection,
+    outline_json,
     run_newman,
 )
 from postman.notebook_calls import path_text, reads_af_major
@@ -268,7 +269,7 @@ def test_collection_matches_its_outline():
     KIT_REFRESH_OUTLINE=1 .venv/bin/python -m pytest tests/test_postman.py -k outline"""
     outline = collection_outline(load_collection())
     if os.environ.get("KIT_REFRESH_OUTLINE") == "1":
-        OUTLINE.write_text(json.dumps(outline, indent=1, ensure_ascii=False) + "\n")
+        OUTLINE.write_text(outline_json(outline))
     expected = json.loads(OUTLINE.read_text())
     assert [f["folder"] for f in outline] == [f["folder"] for f in expected]
     for have, want in zip(outline, expected):

@@ -50,6 +50,9 @@ from pathlib import Path
 BLOCK = re.compile(r"^(prerequest|test): \{( .* \})?$")  # a block, or a block of one statement on one line
 FUNCTION = re.compile(r"^function (\w+)\(([^)]*)\) \{$")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+FOLDER_TAGS = {"where", "variable", "airflow3", "status"}
+SECTION_TAGS = {"call", "status", "airflow3", "where", "query", "header"}
+STATUS = re.compile(r"^(none|\d{3}( \d{3})*)$")
 
 
 class ScriptError(Exception):
@@ -138,6 +141,14 @@ def unwrap(lines: list[str]) -> str:
     return "\n".join(paragraphs).replace("\n\n\n", "\n\n").strip()
 
 
+def check_tags(tags: list[tuple[str, str]], known: set[str], origin: str) -> None:
+    for key, value in tags:
+        if key not in known:
+            raise ScriptError(f"{origin}: unknown tag @{key} (here: {', '.join('@' + k for k in sorted(known))})")
+        if key == "status" and not STATUS.match(value):
+            raise ScriptError(f"{origin}: `@status {value}`: HTTP status codes, e.g. `@status 204 404`, or `none`")
+
+
 def read_folder_scripts(path: Path) -> FolderScripts:
     lines = path.read_text().split("\n")
     folder = None
@@ -158,11 +169,13 @@ def read_folder_scripts(path: Path) -> FolderScripts:
                 i = end + 1  # a snippet's own comment
                 continue
             if folder is None:
+                check_tags(tags, FOLDER_TAGS, f"{path.name}:{i + 1}, the folder's comment")
                 folder = FolderScripts(path, unwrap(text), tags)
             else:
                 if not text:
                     raise ScriptError(f"{path.name}:{i + 1}: a section's comment starts with the request's name")
                 note = unwrap(text[1:])
+                check_tags(tags, SECTION_TAGS, f"{path.name}:{i + 1}, {text[0].strip()!r}")
                 pending = Section(text[0].strip(), note, tags, None, None, i + 1)
                 folder.sections.append(pending)
             i = end + 1

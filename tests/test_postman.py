@@ -219,6 +219,15 @@ def test_an_af_call_the_builder_cannot_read_stops_the_build(tmp_path, code):
         build(tmp_path, nb, folder_file(tmp_path, TRIGGER))
 
 
+@pytest.mark.parametrize("tag, message", [("@calls GET /version", "unknown tag @calls"),
+                                          ("@status OK", "`@status OK`: HTTP status codes")])
+def test_a_tag_the_builder_does_not_know_stops_the_build(tmp_path, tag, message):
+    js = tmp_path / "99_test.js"
+    js.write_text(f"/** The folder. */\n\n/** 1 · Version\n * {tag}\n */\ntest: {{ status(200); }}\n")
+    with pytest.raises(builder().ScriptError, match=re.escape(f"99_test.js:3, '1 · Version': {message}")):
+        builder().read_folder_scripts(js)
+
+
 def test_a_value_known_only_when_the_notebook_runs_needs_its_where(tmp_path):
     js = folder_file(tmp_path, TRIGGER, ("2 · Look", "GET /dags/d/dagRuns/{run['dag_run_id']}"))
     with pytest.raises(builder().BuildError, match=re.escape("`@where run['dag_run_id'] = {{aVariable}}`")):

@@ -17,17 +17,18 @@ calls, one section per call. Standard library only; build_collection.py uses it.
     test: { runStateIs('success', "the run succeeded"); }    the rest of the test script (optional with
                                              @status); a block of one statement may stand on one line
 
-Tags (lines starting with @, anywhere in the comment): `@call KEY` names the notebook's call the section
-belongs to, as notebook_calls.py keys it (its method and path as written, ` in CELL-ID` where the notebook
-makes it in several cells, ` as NAME` where one cell makes it several times); the order of the sections
-does not matter. `@status 200 201`: the test script starts with `status(200, 201);`; in the folder's comment
-it holds for every section without one; `@status none`: the test checks the status itself. `@airflow3`: the
-pre-request script starts with `airflow3Only();` (the request skips itself on Airflow 2); in the folder's
-comment it holds for every section. `@where EXPR = VALUE`: where the notebook's call has EXPR (a name or an
-expression as the notebook writes it, or `/segment`, a segment of its path), the request sends VALUE
-(`{{aVariable}}`, a literal, or JSON); in the folder's comment it holds for every section. `@query
-key=value`: a query parameter only Postman sends. `@header Name: value`. In the folder's comment also
-`@variable name = default`: a collection variable declared with a default.
+Tags (lines starting with @, anywhere in the comment; an unknown one stops the build): `@call KEY` names
+the notebook's call the section belongs to, as notebook_calls.py keys it (its method and path as written,
+` in CELL-ID` where the notebook makes it in several cells, ` as NAME` where one cell makes it several
+times); the order of the sections does not matter. `@status 200 201`: the test script starts with
+`status(200, 201);`; in the folder's comment it holds for every section without one; `@status none`: the
+test checks the status itself. `@airflow3`: the pre-request script starts with `airflow3Only();` (the
+request skips itself on Airflow 2); in the folder's comment it holds for every section. `@where EXPR =
+VALUE`: where the notebook's call has EXPR (a name or an expression as the notebook writes it, or
+`/segment`, a segment of its path), the request sends VALUE (`{{aVariable}}`, a literal, or JSON); in the
+folder's comment it holds for every section. `@query key=value`: a query parameter only Postman sends.
+`@header Name: value`. In the folder's comment also `@variable name = default`: a collection variable
+declared with a default.
 
 Each block is a JavaScript block statement with a label, so the file is valid JavaScript (`node --check`)
 and each script keeps its own scope, as in the collection, where the builder wraps each script in `{ }`.

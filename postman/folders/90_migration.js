@@ -21,6 +21,12 @@ function basicAuthAsTheWebinar() {
   pm.request.headers.upsert({key: 'Authorization', value: 'Basic ' + CryptoJS.enc.Base64.stringify(CryptoJS.enc.Utf8.parse(pair))});
 }
 
+/** Tests of a webinar GET sent to Airflow 3: 404, and the answer says that /api/v1 is gone. */
+function goneOnAirflow3() {
+  pm.test("Airflow 3: 404, /api/v1 is gone", () => pm.expect(pm.response.code).to.eql(404));
+  pm.test("Airflow 3 says so", () => pm.expect(pm.response.text()).to.include("/api/v1 has been removed in Airflow 3"));
+}
+
 /** 0a · Start clean: a leftover run for the date?
  * @call GET /dags/random_failures/dagRuns in start-clean
  *
@@ -53,8 +59,7 @@ test: {
     status(200);
     pm.test("lists providers", () => pm.expect(pm.response.json().providers).to.be.an("array").that.is.not.empty);
   } else {
-    pm.test("Airflow 3: 404, /api/v1 is gone", () => pm.expect(pm.response.code).to.eql(404));
-    pm.test("Airflow 3 says so", () => pm.expect(pm.response.text()).to.include("/api/v1 has been removed in Airflow 3"));
+    goneOnAirflow3();
   }
 }
 
@@ -73,8 +78,7 @@ test: {
     status(200);
     pm.test("answers import_errors", () => pm.expect(pm.response.json().import_errors).to.be.an("array"));
   } else {
-    pm.test("Airflow 3: 404, /api/v1 is gone", () => pm.expect(pm.response.code).to.eql(404));
-    pm.test("Airflow 3 says so", () => pm.expect(pm.response.text()).to.include("/api/v1 has been removed in Airflow 3"));
+    goneOnAirflow3();
   }
 }
 
@@ -114,8 +118,7 @@ test: {
     status(200);
     pm.test("the run is listed", () => pm.expect(pm.response.json().dag_runs.map(r => r.dag_run_id)).to.include(pm.collectionVariables.get('migrationRunId')));
   } else {
-    pm.test("Airflow 3: 404, /api/v1 is gone", () => pm.expect(pm.response.code).to.eql(404));
-    pm.test("Airflow 3 says so", () => pm.expect(pm.response.text()).to.include("/api/v1 has been removed in Airflow 3"));
+    goneOnAirflow3();
   }
 }
 

@@ -18,6 +18,7 @@ import pytest
 
 from apikit.stack import DEFAULT_PORT, REPO
 from conftest import STOP_SEED, STOPPED_AFTER, lesson_checks, state_after_notebook, state_before_notebook
+from helpers import changes
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -101,12 +102,6 @@ def test_committed_without_execution_times(path):
 
 
 # --- as run: each leaves the stack as it found it ------------------------------------------------
-def changes(before: dict, after: dict) -> dict:
-    return {key: {"left behind": sorted(set(after[key]) - set(before[key])),
-                  "removed": sorted(set(before[key]) - set(after[key]))}
-            for key in before if after[key] != before[key]}
-
-
 def test_changes_names_what_was_left_behind():
     before = {"variables": ["a"], "DAG runs": []}
     after = {"variables": ["a", "kit_x"], "DAG runs": []}

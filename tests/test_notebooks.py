@@ -109,6 +109,7 @@ def test_changes_names_what_was_left_behind():
     assert changes(before, before) == {}
 
 
+@pytest.mark.live
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.name)
 def test_lesson_stopped_anywhere_runs_again_and_leaves_the_stack_as_it_found_it(notebook: Path):
     """Before nbval ran it, conftest.py ran the lesson up to a cell chosen at random and stopped there, as a

@@ -21,11 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from apikit import processes
-from apikit.stack import REPO, Stack, StackError
+from stacks import processes
+from stacks.paths import REPO, TEST_HOME  # KIT_TEST_HOME: two test runs share a checkout, not a stack
+from stacks.stack import Stack, StackError
 
-# KIT_TEST_HOME lets two test runs share a checkout without sharing a stack.
-TEST_HOME = Path(os.environ.get("KIT_TEST_HOME") or REPO / ".airflow-test").resolve()
 TEMPLATES = TEST_HOME / "templates"  # migrated databases, one per Airflow version: kept between runs
 KIT_DAGS = {"api_dag", "dependent_dag", "random_failures"}
 AIRFLOW_3_ONLY = {path.name for path in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")  # said in the intro

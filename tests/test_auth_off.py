@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from apikit import Airflow
-from apikit.stack import REPO
 from conftest import fresh_stack, wait_for_dags
 from helpers import environment, load_collection, run_newman
+from stacks.paths import REPO
 
 pytestmark = [pytest.mark.airflow3, pytest.mark.live]  # the Astro CLI runs Airflow 3
 

@@ -17,8 +17,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from apikit.stack import DEFAULT_PORT, REPO
 from conftest import MAJOR, stack_state, state_after_notebook, state_before_notebook
+from stacks.paths import REPO
+from stacks.stack import DEFAULT_PORT
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 

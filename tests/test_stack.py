@@ -14,11 +14,12 @@ from contextlib import closing
 import psutil
 import pytest
 
-from apikit import processes
 from apikit.client import AirflowAPIError
-from apikit.stack import REPO, Stack, StackError, macos_fork_safety
 from conftest import MAJOR, free_port, fresh_stack, wait_for_dags
 from helpers import delete_runs, run_body, trigger
+from stacks import processes
+from stacks.paths import REPO
+from stacks.stack import Stack, StackError, macos_fork_safety
 
 
 def test_listens_on_loopback_only(stack):

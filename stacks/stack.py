@@ -1,7 +1,7 @@
-"""Start, stop and check the kit's local Airflow: `python -m apikit.stack start|stop|status|restart`.
+"""Start, stop and check the kit's local Airflow: `python -m stacks.stack start|stop|status|restart`.
 
 Each component (api-server, scheduler, dag-processor, triggerer; on 2.x webserver and scheduler) runs
-as a process of its own, started without a shell (apikit/processes.py). The stack records each one's
+as a process of its own, started without a shell (stacks/processes.py). The stack records each one's
 pid and start time in its home (stack.json), and marks every process of the start in its environment:
 `stop` signals only what proves to be ours, and `status` names a component that has died. Settings come
 from environment variables, documented in .env.example.
@@ -25,11 +25,9 @@ from pathlib import Path
 import psutil
 import requests
 
-from apikit import processes
+from stacks import processes
+from stacks.paths import KIT_HOME, REPO
 
-REPO = Path(__file__).resolve().parent.parent
-# Where the local stacks keep their homes (database, logs, settings) and JupyterLab its record.
-KIT_HOME = Path(os.environ.get("KIT_HOME") or REPO / ".airflow").resolve()
 DEFAULT_PORT = {"3": 8080, "2": 8082}
 START_TIMEOUT = 240  # seconds; AIRFLOW_START_TIMEOUT changes it
 
@@ -302,7 +300,7 @@ class Stack:
             sections.update(api={"secret_key": key()}, api_auth={"jwt_secret": key()})
         else:
             sections.update(webserver={"secret_key": key()})
-        text = "# Written by the kit (apikit/stack.py): this home's secret keys; settings are in the kit's env.\n"
+        text = "# Written by the kit (stacks/stack.py): this home's secret keys; settings are in the kit's env.\n"
         text += "".join(f"\n[{name}]\n" + "".join(f"{k} = {v}\n" for k, v in values.items())
                         for name, values in sections.items())
         config.write_text(text)
@@ -501,7 +499,7 @@ def from_environment(major: str | None = None) -> Stack:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m apikit.stack", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m stacks.stack", description=__doc__)
     parser.add_argument("action", choices=["start", "stop", "status", "restart", "reset"])
     parser.add_argument("--all", action="store_true", help="with stop and status: both stacks (2 and 3)")
     args = parser.parse_args(argv)

@@ -28,7 +28,7 @@ help: ## List the targets
 up: airflow ## Start Airflow, then JupyterLab on notebooks/ (Ctrl-C stops JupyterLab; make down stops all)
 	@$(PY) -m stacks.jupyter
 
-airflow: $(STACK_DEPS) ## Start Airflow only (for Postman or curl); returns once it is healthy
+airflow: $(STACK_DEPS) ## Start Airflow only (for Postman or curl); returns once it is healthy and lists the DAGs
 	@$(PY) -m stacks.stack start
 
 down: ## Stop everything the kit started (Airflow 3 and 2, JupyterLab)

@@ -21,7 +21,6 @@ STATEFILE = KIT_HOME / "jupyter.json"
 def run() -> int:
     port = os.environ.get("JUPYTER_PORT", "8888")
     STATEFILE.parent.mkdir(parents=True, exist_ok=True)
-    (KIT_HOME / "jupyter.pid").unlink(missing_ok=True)  # an older kit's record: proves nothing
     env = dict(os.environ)
     if not env.get("AIRFLOW_URL"):  # the notebooks talk to the stack just started
         env["AIRFLOW_URL"] = from_environment().url

@@ -21,6 +21,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from contextlib import closing, contextmanager, nullcontext
@@ -425,8 +426,8 @@ class Stack:
         for name, error in errors.items():
             missing = ", ".join(sorted((expected.get(name) or set()) - listed))
             print(f"\nThe DAG file {self.project / 'dags' / name} could not be loaded"
-                  f"{f', so {missing} is not listed' if missing else ''}. The end of Airflow's import error:"
-                  f"\n{indent(error)}\n")
+                  f"{f', so {missing} is not listed' if missing else ''}. The end of Airflow's import error:\n"
+                  + textwrap.indent("\n".join(error.splitlines()[-12:]), "    ") + "\n")
         if waiting:
             files = "; ".join(f"{name} ({', '.join(sorted(ids - listed)) if ids else 'not valid Python'})"
                               for name, ids in waiting.items())
@@ -605,10 +606,6 @@ def port_holder(port: int) -> str | None:
     except (psutil.Error, OSError):  # no permission to look (macOS): the message stays general
         return None
     return None
-
-
-def indent(text: str, lines: int = 12) -> str:
-    return "\n".join(f"    {line}" for line in text.splitlines()[-lines:])
 
 
 def tail(path: Path, lines: int = 25) -> str:

@@ -179,6 +179,23 @@ def test_two_starts_at_once_make_one_stack(capsys):
         first.stop(quiet=True)
 
 
+def test_the_dag_ids_are_read_from_the_files_without_running_them(tmp_path):
+    """What the start waits for: the DAG ids each file of dags/ defines as it is written; a file that is not
+    Python gets None (Airflow names it in an import error); what only a run of the file could tell (a DAG
+    under an `if`, an id computed) is left out, and so is a file Airflow itself skips."""
+    (tmp_path / "classic.py").write_text("from airflow import DAG\nwith DAG('one'):\n    pass\nDAG(dag_id='two')\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "decorated.py").write_text(
+        "from airflow.sdk import dag\n\n@dag\ndef three(): ...\n\n@dag(schedule=None)\ndef four(): ...\n\n"
+        "@dag(dag_id='five')\ndef named_otherwise(): ...\n\nif NEW_AIRFLOW:\n    @dag\n    def six(): ...\n")
+    (tmp_path / "computed.py").write_text("from airflow import DAG\nfor n in range(3):\n    DAG(f'dag_{n}')\n")
+    (tmp_path / "broken.py").write_text("from airflow import DAG\nDAG('seven'\n")
+    (tmp_path / "helper.py").write_text("def dag_id(name): return name (\n")  # no "airflow": never read
+    assert dags_in(tmp_path) == {"broken.py": None, "classic.py": {"one", "two"},
+                                 "sub/decorated.py": {"three", "four", "five"}}
+    assert set().union(*dags_in(REPO / "dags").values()) >= {"api_dag", "dependent_dag", "random_failures"}
+
+
 BROKEN = {  # files a learner could leave in dags/: Airflow cannot load either
     "kit_test_syntax_error.py": "from airflow import DAG\n\nDAG('kit_test_syntax_error'\n",
     "kit_test_missing_module.py": "import no_such_module\nfrom airflow import DAG\n\nDAG('kit_test_missing_module')\n",

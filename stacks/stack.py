@@ -414,10 +414,11 @@ class Stack:
     def wait_for_dags(self, began: float, deadline: float, since: float) -> None:
         """Until the API lists every DAG that the files of dags/ define, or an import error names the file:
         a learner's first trigger finds its DAG. Then it says which DAGs are missing, and why."""
-        expected = dags_in(self.project / "dags")
+        folder = Path(self.env()["AIRFLOW__CORE__DAGS_FOLDER"])  # the project's dags/, or extra_env's
+        expected = dags_in(folder)
         while True:
             self.fail_if_a_component_exited()
-            listed, errors = self.parsed(since)
+            listed, errors = self.parsed(folder, since)
             waiting = {name: ids for name, ids in expected.items()
                        if name not in errors and (ids is None or not ids <= listed)}
             if not waiting or time.monotonic() > deadline:
@@ -425,22 +426,22 @@ class Stack:
             time.sleep(0.5)
         for name, error in errors.items():
             missing = ", ".join(sorted((expected.get(name) or set()) - listed))
-            print(f"\nThe DAG file {self.project / 'dags' / name} could not be loaded"
+            print(f"\nThe DAG file {folder / name} could not be loaded"
                   f"{f', so {missing} is not listed' if missing else ''}. The end of Airflow's import error:\n"
                   + textwrap.indent("\n".join(error.splitlines()[-12:]), "    ") + "\n")
         if waiting:
             files = "; ".join(f"{name} ({', '.join(sorted(ids - listed)) if ids else 'not valid Python'})"
                               for name, ids in waiting.items())
             raise StackError(f"Airflow {self.version} runs at {self.url}, but after {deadline - began:.0f} s its "
-                             f"API lists neither the DAGs of these files of {self.project / 'dags'} nor an import "
+                             f"API lists neither the DAGs of these files of {folder} nor an import "
                              f"error for them: {files}. The logs are in {self.logs}; `make down` stops the stack.")
         print(f"Airflow {self.version} is ready at {self.url} after {time.monotonic() - began:.0f} s: "
               f"healthy, with {len(listed)} DAGs listed.")
 
-    def parsed(self, since: float) -> tuple[set[str], dict[str, str]]:
+    def parsed(self, folder: Path, since: float) -> tuple[set[str], dict[str, str]]:
         """The DAG ids the API lists, and the import errors recorded since `since` (by file, relative to
-        dags/); nothing while the API does not answer."""
-        api, prefix, folder = requests.Session(), self.url + API[self.major], self.project / "dags"
+        the DAGs folder); nothing while the API does not answer."""
+        api, prefix = requests.Session(), self.url + API[self.major]
         try:
             if self.major == "2":
                 api.auth = (self.username, self.password)

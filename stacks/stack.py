@@ -217,24 +217,20 @@ class Stack:
 
     # --- what a start, stop or reset holds ----------------------------------------------------------
     @contextmanager
-    def locked(self, action: str):
+    def locked(self):
         """The home's lock (stack.lock), held from the beginning to the end of a start, stop or reset: a
         second one on the same home waits for it, then finds the stack as the first one left it."""
         if self.holding:  # this object holds it already (a reset stops, then starts)
             yield
             return
         self.home.mkdir(parents=True, exist_ok=True)
-        with open(self.home / "stack.lock", "a+") as lock:  # closing it lets go of the lock
+        with open(self.home / "stack.lock", "w") as lock:  # closing it lets go of the lock
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                lock.seek(0)
-                print(f"Waiting for {lock.read() or 'another start or stop of this stack'} to finish ...",
-                      flush=True)
+                print(f"Waiting for another start (or stop, or reset) of Airflow {self.major} in {self.home} "
+                      f"to finish ...", flush=True)
                 fcntl.flock(lock, fcntl.LOCK_EX)
-            lock.truncate(0)
-            lock.write(f"the {action} of Airflow {self.major} in {self.home} (process {os.getpid()})")
-            lock.flush()
             self.holding = True
             try:
                 yield
@@ -254,7 +250,7 @@ class Stack:
         timeout = float(timeout or os.environ.get("AIRFLOW_START_TIMEOUT") or START_TIMEOUT)
         if not (self.venv / "bin" / "airflow").exists():
             raise StackError(f"Airflow {self.major} is not installed in {self.venv}: run `make airflow`.")
-        with self.locked("start"):
+        with self.locked():
             state = self.state()
             if state:
                 dead = self.dead_components(state)
@@ -482,7 +478,7 @@ class Stack:
         runs, variables, connections or pools but the default pool; the DAGs unpaused when they are
         listed again) and no logs; the secret keys and the installation stay, and so do the files in the
         checkout (dags/, include/)."""
-        with self.locked("reset"):
+        with self.locked():
             self.stop(quiet=True)
             remove_database(self.home / "airflow.db")
             (self.home / "migrated.json").unlink(missing_ok=True)
@@ -491,7 +487,7 @@ class Stack:
 
     # --- stop ----------------------------------------------------------------------------------
     def stop(self, quiet: bool = False, grace: float = 20) -> None:
-        with self.locked("stop") if self.home.exists() else nullcontext():
+        with self.locked() if self.home.exists() else nullcontext():
             state = self.state()
             if state is None:
                 self.forget_record(quiet)

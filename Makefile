@@ -45,7 +45,7 @@ status: ## Show what is running, and name any part of Airflow that has stopped
 test: .venv/.kit-lock .venv-airflow2/.kit-lock ## The whole suite on Airflow 3 and 2.11 at once, on stacks of its own (never yours)
 	@scripts/test.sh $(PYTEST_ARGS)
 
-notebooks: .venv/.kit-lock .venv-airflow2/.kit-lock ## Run notebooks (NB="notebooks/01_dags.ipynb ...", default all) on private stacks and save their outputs
+notebooks: .venv/.kit-lock .venv-airflow2/.kit-lock ## Run notebooks (NB="notebooks/11_dags.ipynb ...", default all) on private stacks and save their outputs
 	@$(PY) scripts/run_notebooks.py $(NB)
 
 check: .venv/.kit-lock .venv-airflow2/.kit-lock ## The fast checks that need no Airflow running (lint, DAGs, unit tests): ~30 s

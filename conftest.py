@@ -5,7 +5,7 @@ and on Ctrl-C or SIGTERM: with them every process the session started (kernels, 
 
 KIT_AIRFLOW picks the version (3, the default, or 2); `make test` runs the suite once for each.
 Tests that only apply to one version carry the marker `airflow3` or `airflow2` and are left out of the
-other version's run. notebooks/08_migration.ipynb needs both versions at once: it runs in the Airflow 3
+other version's run. notebooks/90_migration.ipynb needs both versions at once: it runs in the Airflow 3
 run, with an Airflow 2 beside the session's stack (peer_stack) while its cells run."""
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ AIRFLOW_3_ONLY = {path.name for path in (REPO / "notebooks").glob("[0-9][0-9]_*.
                   if "**Airflow 3 only**" in "".join(json.loads(path.read_text())["cells"][0]["source"])}
 MAJOR = os.environ.get("KIT_AIRFLOW", "3")
 OTHER = {"3": "2", "2": "3"}[MAJOR]
-MIGRATION = "08_migration.ipynb"  # talks to an Airflow 2 and an Airflow 3
+MIGRATION = "90_migration.ipynb"  # talks to an Airflow 2 and an Airflow 3
 # Every process this session starts carries its mark (nested sessions add theirs: a list of words).
 SESSION_VARIABLE = "KIT_TEST_SESSIONS"
 SESSION = processes.new_mark()
@@ -47,7 +47,7 @@ def free_port() -> int:
 # Every way the client, a notebook or a DAG finds an Airflow points at this session's stacks before any
 # test runs: AIRFLOW_URL or the ports from your .env (which `make` exports) never reach a test, even when
 # the session's stack fails to start.
-PORTS = {MAJOR: free_port(), OTHER: free_port()}  # the session's stack; notebook 08's peer
+PORTS = {MAJOR: free_port(), OTHER: free_port()}  # the session's stack; notebook 90's peer
 os.environ.update({
     "AIRFLOW": MAJOR, "AIRFLOW_URL": f"http://127.0.0.1:{PORTS[MAJOR]}",
     "AIRFLOW2_URL": f"http://127.0.0.1:{PORTS['2']}",
@@ -176,7 +176,7 @@ class Started:
 
 
 main = Started("airflow", MAJOR)
-peer = Started("peer", OTHER)  # notebook 08's other Airflow: started for its cells, stopped after them
+peer = Started("peer", OTHER)  # notebook 90's other Airflow: started for its cells, stopped after them
 
 
 def session_stack() -> Stack:

@@ -251,7 +251,7 @@ class Airflow:
 
         It polls (`GET .../dagRuns/{run_id}` every half second) on every version, rather than use
         Airflow 3.1's experimental `GET .../dagRuns/{run_id}/wait`: one way on Airflow 2.11, 3.0 and
-        later, and the progress bar reads the run's task instances at each check anyway. Notebook 02
+        later, and the progress bar reads the run's task instances at each check anyway. Notebook 12
         compares the two; tests/test_client.py checks that this one polls."""
         bar = Progress(f"{dag_id} {run_id}") if progress else None
         quiet, self.verbose = self.verbose, False

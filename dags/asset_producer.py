@@ -4,7 +4,7 @@
 Makes the asset **`sales_landing`** (`s3://kit-landing-zone/sales`): its task `land_sales_file` has
 the asset as an **outlet**, so each time the task succeeds Airflow records an **asset event** for it,
 and every DAG scheduled on the asset runs (`asset_consumer`; `asset_two_inputs` once `fx_rates` has
-news too). Notebook `09_assets` runs it with `POST /api/v2/assets/{asset_id}/materialize`: "make
+news too). Notebook `30_assets` runs it with `POST /api/v2/assets/{asset_id}/materialize`: "make
 this asset", without naming the DAG.
 
 The task says what landed in the event's `extra` (bucket, key, size, where from) and, on Airflow 3.3+,

@@ -4,7 +4,7 @@
 Scheduled on **two** assets: `sales_landing` (`s3://kit-landing-zone/sales`) **and** `fx_rates`
 (`s3://kit-landing-zone/fx-rates`). It runs only once **both** have had a new event since its last
 run. Until then, the event that came first waits as a **queued event** of this DAG: notebook
-`09_assets` reads the queue (`GET /api/v2/dags/asset_two_inputs/assets/queuedEvents`) and empties it
+`30_assets` reads the queue (`GET /api/v2/dags/asset_two_inputs/assets/queuedEvents`) and empties it
 (`DELETE` on the same path, or per asset).
 
 Its task `convert_sales` says which events started the run: the events of both assets since the

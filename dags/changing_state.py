@@ -1,7 +1,7 @@
 """
 ### changing_state
 
-The DAG of notebook `13_changing_state`, which changes the state of its runs and tasks through the REST
+The DAG of notebook `21_changing_state`, which changes the state of its runs and tasks through the REST
 API the way the UI's buttons do: mark a task success or failed, a whole task group, one instance of a
 mapped task, a run; clear a run; read why a task does not start, each try, the task's extra link.
 

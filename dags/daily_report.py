@@ -1,7 +1,7 @@
 """
 ### daily_report
 
-A daily report, for the lesson on backfills (notebook 10): a backfill (`POST /api/v2/backfills`) runs
+A daily report, for the lesson on backfills (notebook 40): a backfill (`POST /api/v2/backfills`) runs
 it for days in the past, one run per day, the day being the run's *logical date*. Its one task,
 `report`, says which day it reports on, in well under a second.
 
@@ -13,7 +13,7 @@ schedule would have made for days gone by. Still, it never runs on its own:
 - `catchup=False`: when unpaused, the scheduler does not make the runs it missed either (a backfill
   does, on request);
 - it is paused when it first appears (`is_paused_upon_creation=True`; the kit's stack unpauses new
-  DAGs). A backfill's runs only start while the DAG is unpaused: notebook 10 unpauses it for them and
+  DAGs). A backfill's runs only start while the DAG is unpaused: notebook 40 unpauses it for them and
   pauses it again at the end.
 """
 from __future__ import annotations

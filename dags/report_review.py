@@ -2,7 +2,7 @@
 ### report_review
 
 Human in the loop (Airflow 3.1+): a report is prepared, then the run **waits for a person** to approve
-it and to choose where it goes. Notebook `11_human_in_the_loop` answers these questions through the
+it and to choose where it goes. Notebook `41_human_in_the_loop` answers these questions through the
 REST API; the UI shows them, with a form, under Browse → *Required Actions*.
 
 1. `prepare_report` makes a small report (its title comes from the conf, default `Weekly sales`).

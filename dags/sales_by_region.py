@@ -10,7 +10,7 @@ POST /api/v2/dags/sales_by_region/dagRuns
 ```
 
 and its task `load_region` loads that region's sales (it only prints the key, and returns it).
-Notebook `13_changing_state` clears its runs by partition (`POST .../clearDagRuns` with
+Notebook `21_changing_state` clears its runs by partition (`POST .../clearDagRuns` with
 `partition_key`) and resets a run's partition (`POST .../clearPartitions`).
 
 On Airflow 2 (and Airflow 3.0, 3.1) this file defines no DAG: they have no partitions.

@@ -3,7 +3,8 @@
     notebooks/NN_name.ipynb      one folder per notebook, one request per API call of its code, in order:
                                  method, path, query and body as the call makes them (notebook_calls.py),
                                  the description from the markdown that introduces the call
-    postman/folders/NN_name.js   what Postman alone needs: each request's name, test and pre-request
+    postman/folders/NN_name.js   what Postman alone needs, a section per call, which names its call
+                                 (`@call GET /dags/{dag_id}`): the request's name, test and pre-request
                                  scripts, the collection variables standing for values the notebook gets
                                  when it runs (folder_scripts.py says how the file reads)
     postman/scripts/*.js         the collection-level scripts (auth.js signs every request in, after.js),
@@ -17,6 +18,7 @@ Standard library only.
 from __future__ import annotations
 
 import ast
+import difflib
 import json
 import re
 import sys
@@ -24,7 +26,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
-from postman.folder_scripts import FolderScripts, ScriptError, expand, read_folder_scripts, read_snippets
+from postman.folder_scripts import FolderScripts, ScriptError, Section, expand, read_folder_scripts, read_snippets
 from postman.notebook_calls import PAGE, Bound, Call, Notebook, NotSent, read_notebook
 
 HERE = Path(__file__).resolve().parent
@@ -141,18 +143,56 @@ def pairs(lines: list[str], sep: str, origin: str) -> dict:
     return found
 
 
-def describe(call: Call) -> str:
-    return f"`{call.source.splitlines()[0]}{' ...' if len(call.source.splitlines()) > 1 else ''}`"
+def describe(code: str) -> str:
+    return f"`{code.splitlines()[0]}{' ...' if len(code.splitlines()) > 1 else ''}`"
 
 
-def mismatch(nb: Notebook, fs: FolderScripts) -> str:
-    rows = []
-    for n in range(max(len(nb.calls), len(fs.sections))):
-        call = f"{nb.calls[n].method} (cell {nb.calls[n].cell}) {describe(nb.calls[n])}" if n < len(nb.calls) else "-"
-        section = fs.sections[n].name if n < len(fs.sections) else "-"
-        rows.append(f"  {n + 1:>2}. {section:<60.60} <- {call}")
-    return (f"notebooks/{nb.path.name} makes {len(nb.calls)} API calls, postman/folders/{fs.path.name} has "
-            f"{len(fs.sections)} sections: one section per call, in the same order.\n" + "\n".join(rows))
+def where_in(nb: Notebook, cell: int, cell_id: str, code: str) -> str:
+    return f"notebooks/{nb.path.name}, cell {cell + 1} (id {cell_id}): {describe(code)}"
+
+
+def pair(nb: Notebook, fs: FolderScripts) -> list[tuple[Call, Section]]:
+    """Each call of the notebook with the section that names it (`@call`), in the notebook's order; a
+    BuildError that lists every call and section without its partner, and every call it cannot read."""
+    js = f"postman/folders/{fs.path.name}"
+    problems = [f"{where_in(nb, u.cell, u.cell_id, u.source)}: the builder cannot read this call: {u.why}. Write it "
+                "as the others are, e.g. af.get(f\"/dags/{dag_id}\"), or make it with requests outside af"
+                for u in nb.unreadable]
+    calls: dict[str, list[Call]] = {}
+    for call in nb.calls:
+        calls.setdefault(call.key, []).append(call)
+    for key, same in calls.items():
+        if len(same) > 1:
+            problems.append(f"notebooks/{nb.path.name} makes `{key}` {len(same)} times in cell {same[0].cell + 1} "
+                            f"(id {same[0].cell_id}), and its sections cannot tell them apart: store each answer "
+                            "in a name of its own (`as NAME`), or make them in cells of their own")
+    sections: dict[str, list[Section]] = {}
+    for section in fs.sections:
+        if len(section.tag("call")) != 1:
+            problems.append(f"{js}:{section.line}, {section.name!r}: one `@call METHOD PATH` tag names the "
+                            f"notebook's call it belongs to ({len(section.tag('call'))} here)")
+        else:
+            sections.setdefault(section.call, []).append(section)
+    for key, same in sections.items():
+        call = calls.get(key, [None])[0]
+        if len(same) > 1:
+            lines = " and ".join(f"{s.name!r} (line {s.line})" for s in same)
+            problems.append(f"{js}: {lines} name the same call `{key}`"
+                            + (f", {where_in(nb, call.cell, call.cell_id, call.source)}" if call else "")
+                            + ": one section per call")
+        if call is None:
+            close = difflib.get_close_matches(key, list(calls), n=1, cutoff=0.6)
+            problems.append(f"{js}:{same[0].line}, {same[0].name!r}: `@call {key}` names no call of notebooks/"
+                            f"{nb.path.name}" + (f" (did you mean `{close[0]}`?)" if close else "")
+                            + ": remove the section, or name the call as the notebook makes it")
+    for call in nb.calls:
+        if call.key not in sections:
+            problems.append(f"{where_in(nb, call.cell, call.cell_id, call.source)} has no section in {js}: add one "
+                            f"with `@call {call.key}`")
+    if problems:
+        raise BuildError(f"notebooks/{nb.path.name} and {js} do not pair (one section per call, "
+                         "CONTRIBUTING.md):\n  " + "\n  ".join(problems))
+    return [(call, sections[call.key][0]) for call in nb.calls]
 
 
 def item(folder: str, nb: Notebook, fs: FolderScripts, call: Call, section, snippets: dict) -> dict:
@@ -162,7 +202,7 @@ def item(folder: str, nb: Notebook, fs: FolderScripts, call: Call, section, snip
         r = call.request(where)
     except NotSent as e:
         raise BuildError(
-            f"notebooks/{nb.path.name}, cell {call.cell}: {describe(call)}: `{e.expr}` is known only when the "
+            f"{where_in(nb, call.cell, call.cell_id, call.source)}: `{e.expr}` is known only when the "
             f"notebook runs: in {origin}, say what the request sends instead, e.g. "
             f"`@where {e.expr} = {{{{aVariable}}}}` (a collection variable a test script sets)") from None
     query = r["query"] | pairs(section.tag("query"), "=", origin) | (PAGE if r["paged"] else {})
@@ -173,11 +213,14 @@ def item(folder: str, nb: Notebook, fs: FolderScripts, call: Call, section, snip
         if not any(h["key"].lower() == "content-type" for h in req["header"]):
             req["header"].append({"key": "Content-Type", "value": "application/json"})
         req["body"] = {"mode": "raw", "raw": json.dumps(r["body"], indent=2), "options": {"raw": {"language": "json"}}}
-    if section.test is None:
-        raise BuildError(f"{origin}: no `test: {{ ... }}` block (every request checks its answer)")
+    codes = (section.tag("status") or fs.tag("status") or ["none"])[0].split()  # the section's, or the folder's
+    status = [] if codes == ["none"] else [f"status({', '.join(codes)});"]
+    if not status and section.test is None:
+        raise BuildError(f"{origin}: no `@status` and no `test: {{ ... }}` block (every request checks its answer)")
+    airflow3 = ["airflow3Only();"] if section.tag("airflow3") or fs.tag("airflow3") else []
     try:
-        pre = expand(section.pre, snippets) if section.pre is not None else None
-        tests = expand(section.test, snippets)
+        pre = expand(airflow3 + (section.pre or []), snippets)
+        tests = expand(status + (section.test or []), snippets)
     except ScriptError as e:
         raise BuildError(f"{origin}: {e}") from None
     # A request whose saved token Airflow refused is sent again by after.js: its tests wait for that.
@@ -212,13 +255,12 @@ def load_folders() -> list[tuple[Notebook, FolderScripts]]:
 
 
 def build_folder(nb: Notebook, fs: FolderScripts, shared: dict) -> dict:
-    if len(nb.calls) != len(fs.sections):
-        raise BuildError(mismatch(nb, fs))
+    paired = pair(nb, fs)
     snippets = shared | fs.snippets
     name = nb.title  # the folder's description: the notebook's overview, the .js file's note for Postman
     description = "\n\n".join(p for p in (nb.overview, fs.note, f"Notebook: `notebooks/{nb.path.name}`") if p)
     return {"name": name, "id": stable_id(name), "description": description,
-            "item": [item(name, nb, fs, call, section, snippets) for call, section in zip(nb.calls, fs.sections)]}
+            "item": [item(name, nb, fs, call, section, snippets) for call, section in paired]}
 
 
 def collection_variables(folders: list[FolderScripts], scripts: list[str]) -> list[dict]:

@@ -1,36 +1,45 @@
 """Reads a folder's JavaScript file (postman/folders/NN_name.js): what Postman needs beyond the notebook's
 calls, one section per call. Standard library only; build_collection.py uses it.
 
-    /** The folder: Postman notes (added to its description), then @where / @variable lines. */
+    /** The folder: Postman notes (added to its description), then @where / @variable / @airflow3 lines. */
 
-    /**
-     * 1 · The request's name                first line: the request's name
-     *                                       a note, added to the description (optional)
-     * @where rf_run_id = {{rfRunId}}         tags: see below (optional)
+    /** 1 · The request's name                first line: the request's name
+     * @call GET /dags/{dag_id}/dagRuns/{run_id}   the notebook's call it belongs to (notebook_calls.py)
+     * @status 200                           the status codes its test accepts (optional)
+     *
+     * A note, added to the description.     (optional)
+     *
+     * @where run_id = {{rfRunId}}            more tags: see below (optional)
      */
     prerequest: {                            the pre-request script (optional)
       ...
     }
-    test: {                                  the test script
-      ...
-    }
+    test: { runStateIs('success', "the run succeeded"); }    the rest of the test script (optional with
+                                             @status); a block of one statement may stand on one line
 
-Tags: `@where EXPR = VALUE`: where the notebook's call has EXPR (a name or an expression as the notebook
-writes it, or `/segment`, a segment of its path), the request sends VALUE (`{{aVariable}}`, a literal,
-or JSON); in the folder's comment it holds for every section. `@query key=value`: a query parameter only
-Postman sends. `@header Name: value`. In the folder's comment also `@variable name = default`: a
-collection variable declared with a default. The sections pair with the notebook's calls in order.
+Tags (lines starting with @, anywhere in the comment; an unknown one stops the build): `@call KEY` names
+the notebook's call the section belongs to, as notebook_calls.py keys it (its method and path as written,
+` in CELL-ID` where the notebook makes it in several cells, ` as NAME` where one cell makes it several
+times); the order of the sections does not matter. `@status 200 201`: the test script starts with
+`status(200, 201);`; in the folder's comment it holds for every section without one; `@status none`: the
+test checks the status itself. `@airflow3`: the pre-request script starts with `airflow3Only();` (the
+request skips itself on Airflow 2); in the folder's comment it holds for every section. `@where EXPR =
+VALUE`: where the notebook's call has EXPR (a name or an expression as the notebook writes it, or
+`/segment`, a segment of its path), the request sends VALUE (`{{aVariable}}`, a literal, or JSON); in the
+folder's comment it holds for every section. `@query key=value`: a query parameter only Postman sends.
+`@header Name: value`. In the folder's comment also `@variable name = default`: a collection variable
+declared with a default.
 
 Each block is a JavaScript block statement with a label, so the file is valid JavaScript (`node --check`)
 and each script keeps its own scope, as in the collection, where the builder wraps each script in `{ }`.
 Lines starting with // outside the comments and blocks are for the reader only.
 
-A statement in a block that only calls a snippet, e.g. `status(200, 201);`, becomes the snippet's lines
-(postman/scripts/snippets.js; a folder file may define its own, each a `function` with a /** comment */,
-before its first section). In a snippet, `$name` stands for the argument of that name, written as it
-reads where it lands: in code as the call writes it, inside a string as text (an expression is spliced
-in with +, a rest parameter joined by " or "), in a comment as text (an array as its items, an object as
-its values joined by /).
+A statement in a block that only calls a snippet, e.g. `waitForRuns(...);`, becomes the snippet's lines
+(postman/scripts/snippets.js, which every folder shares; a folder file may define its own, each a `function`
+with a /** comment */, before its first section, when no other folder needs it). In a snippet, `$name`
+stands for the argument of that name, written as it reads where it lands: in code as the call writes it,
+inside a string as text (an expression is spliced in with +, a rest parameter joined by " or "), in a
+comment as text (an array as its items, an object as its values joined by /).
 """
 from __future__ import annotations
 
@@ -39,9 +48,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BLOCK = re.compile(r"^(prerequest|test): \{$")
+BLOCK = re.compile(r"^(prerequest|test): \{( .* \})?$")  # a block, or a block of one statement on one line
 FUNCTION = re.compile(r"^function (\w+)\(([^)]*)\) \{$")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+FOLDER_TAGS = {"where", "variable", "airflow3", "status"}
+SECTION_TAGS = {"call", "status", "airflow3", "where", "query", "header"}
+STATUS = re.compile(r"^(none|\d{3}( \d{3})*)$")
 
 
 class ScriptError(Exception):
@@ -74,6 +86,12 @@ class Section:
     def tag(self, key: str) -> list[str]:
         return [v for k, v in self.tags if k == key]
 
+    @property
+    def call(self) -> str | None:
+        """The key of the notebook's call this section belongs to (`@call`)."""
+        calls = self.tag("call")
+        return calls[0] if calls else None
+
 
 @dataclass
 class FolderScripts:
@@ -93,11 +111,9 @@ def doc_comment(lines: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     text, tags = [], []
     for raw in lines:
         line = re.sub(r"^\s*\* ?", "", raw).rstrip()
-        match = re.match(r"^@(\w+)\s+(.*)$", line)
+        match = re.match(r"^@(\w+)(?:\s+(.*))?$", line)
         if match:
-            tags.append((match[1], match[2].strip()))
-        elif tags and line.strip():
-            raise ScriptError(f"text after the tags of a comment: {line!r}")
+            tags.append((match[1], (match[2] or "").strip()))
         else:
             text.append(line)
     while text and not text[-1].strip():
@@ -126,6 +142,14 @@ def unwrap(lines: list[str]) -> str:
     return "\n".join(paragraphs).replace("\n\n\n", "\n\n").strip()
 
 
+def check_tags(tags: list[tuple[str, str]], known: set[str], origin: str) -> None:
+    for key, value in tags:
+        if key not in known:
+            raise ScriptError(f"{origin}: unknown tag @{key} (here: {', '.join('@' + k for k in sorted(known))})")
+        if key == "status" and not STATUS.match(value):
+            raise ScriptError(f"{origin}: `@status {value}`: HTTP status codes, e.g. `@status 204 404`, or `none`")
+
+
 def read_folder_scripts(path: Path) -> FolderScripts:
     lines = path.read_text().split("\n")
     folder = None
@@ -146,11 +170,13 @@ def read_folder_scripts(path: Path) -> FolderScripts:
                 i = end + 1  # a snippet's own comment
                 continue
             if folder is None:
+                check_tags(tags, FOLDER_TAGS, f"{path.name}:{i + 1}, the folder's comment")
                 folder = FolderScripts(path, unwrap(text), tags)
             else:
                 if not text:
                     raise ScriptError(f"{path.name}:{i + 1}: a section's comment starts with the request's name")
                 note = unwrap(text[1:])
+                check_tags(tags, SECTION_TAGS, f"{path.name}:{i + 1}, {text[0].strip()!r}")
                 pending = Section(text[0].strip(), note, tags, None, None, i + 1)
                 folder.sections.append(pending)
             i = end + 1
@@ -159,10 +185,11 @@ def read_folder_scripts(path: Path) -> FolderScripts:
         if not match:
             raise ScriptError(f"{path.name}:{i + 1}: expected a /** comment */, `prerequest: {{`, `test: {{` "
                               f"or a snippet `function name(...) {{` at the top level, found {line!r}")
-        end = next((j for j in range(i + 1, len(lines)) if lines[j] == "}"), None)
+        one_line = match.re is BLOCK and match[2] is not None
+        end = i if one_line else next((j for j in range(i + 1, len(lines)) if lines[j] == "}"), None)
         if end is None:
             raise ScriptError(f"{path.name}:{i + 1}: no closing `}}` at the start of a line")
-        body = []
+        body = [match[2][1:-2].strip()] if one_line else []
         for j in range(i + 1, end):
             if lines[j] and not lines[j].startswith("  "):
                 raise ScriptError(f"{path.name}:{j + 1}: a block's lines are indented by two spaces")
@@ -207,9 +234,10 @@ class Arg:
     value: object = None  # str: the content; json: the value
 
 
-def split_args(text: str) -> list[str]:
-    """The arguments of a call, split at the commas between them."""
-    args, depth, quote, start, i = [], 0, None, 0, 0
+def code_chars(text: str, start: int = 0):
+    """(position, character, depth) of each character of `text` from `start` that is not inside a string;
+    depth counts the brackets open before it (a closing bracket counts as closed)."""
+    depth, quote, i = 0, None, start
     while i < len(text):
         c = text[i]
         if quote:
@@ -219,17 +247,18 @@ def split_args(text: str) -> list[str]:
                 quote = None
         elif c in "'\"`":
             quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            args.append(text[start:i].strip())
-            start = i + 1
+        else:
+            depth -= c in ")]}"
+            yield i, c, depth
+            depth += c in "([{"
         i += 1
-    if text[start:].strip():
-        args.append(text[start:].strip())
-    return args
+
+
+def split_args(text: str) -> list[str]:
+    """The arguments of a call, split at the commas between them."""
+    cuts = [i for i, c, depth in code_chars(text) if c == "," and depth == 0]
+    args = [text[a + 1:b].strip() for a, b in zip([-1] + cuts, cuts + [len(text)])]
+    return args[:-1] if not args[-1] else args
 
 
 def parse_arg(text: str, snippets: dict[str, Snippet]) -> Arg:
@@ -334,21 +363,7 @@ def call_at(lines: list[str], i: int, snippets: dict[str, Snippet]) -> tuple[Sni
         return None
     text = "\n".join(lines[i:])
     start = text.index("(") + 1
-    depth, quote, j = 1, None, start
-    while j < len(text) and depth:
-        c = text[j]
-        if quote:
-            if c == "\\":
-                j += 1
-            elif c == quote:
-                quote = None
-        elif c in "'\"`":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        j += 1
+    j = next((k for k, _, depth in code_chars(text, start) if depth < 0), len(text)) + 1  # after its `)`
     if not text[j:].startswith(";"):
         return None
     last = i + text[:j].count("\n")

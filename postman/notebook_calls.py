@@ -1,10 +1,16 @@
 """The API calls of a notebook, read from its code without running it: what build_collection.py makes
 the collection's requests of. Standard library only.
 
-Which calls count, and in which order, is the rule `tests/test_postman.py` (notebook_calls) checks the
-collection against: in each code cell, in source order, `af.get/post/patch/delete/table/items(PATH, ...)`
-and raw `requests.get/post/...(f"{api}/..." or f"{af.url}/api/..." or f"{af.url}/auth/...")`; where the
-code branches on `af.major`, only the Airflow 3 branch; each call site once (in a loop, in a function).
+The calls, in order: in each code cell, in source order, `af.get/post/put/patch/delete/table/items(PATH,
+...)` and raw `requests.get/post/...(f"{api}/..." or f"{af.url}/api/..." or f"{af.url}/auth/...")`; where
+the code branches on `af.major`, only the Airflow 3 branch; each call site once (in a loop, in a function).
+Any other `af.<name>(...)` (but the helpers in HELPERS), and an af call whose PATH is not a string or an
+f-string starting with "/", is a call the reader cannot read: `Notebook.unreadable`, which stops the build.
+
+Each call has a key, which the section of the folder's .js file that belongs to it names (`@call`): its
+method and its path as the notebook writes it (`GET /dags/{dag_id}`, `POST {af.url}/auth/token`); where the
+notebook makes that call in more than one cell, then ` in CELL-ID`; where that cell makes it more than once,
+then ` as NAME`, the name its answer is stored in (`stuck = af.post(...)`).
 
 Each call's arguments are evaluated with the values the notebook's own code gives them: constants,
 dicts and f-strings built from them, `af.major` as 3 (the collection is written for Airflow 3). A value
@@ -22,7 +28,9 @@ import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
-AF_METHODS = {"get": "GET", "post": "POST", "patch": "PATCH", "delete": "DELETE", "table": "GET", "items": "GET"}
+AF_METHODS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE", "table": "GET",
+              "items": "GET"}
+HELPERS = {"wait_for_run"}  # af's helpers that poll: no call of their own (a request's script waits instead)
 RAW_METHODS = {"get": "GET", "post": "POST", "patch": "PATCH", "delete": "DELETE", "put": "PUT"}
 PAGED = {"table", "items"}  # every page of a list; the request asks for the first page of 100
 NOT_SENT = {"columns", "key", "page_size"}  # arguments of af.table / af.items that are not query parameters
@@ -213,6 +221,8 @@ class Evaluator:
 class Call:
     """One API call of a notebook: where it is, and what it sends once `where` is known."""
     cell: int  # index of its code cell in the notebook
+    cell_id: str
+    target: str | None  # the name its answer is stored in (`stuck = af.post(...)`), if any
     line: int
     col: int
     method: str
@@ -222,6 +232,7 @@ class Call:
     env: dict = field(repr=False)
     path_node: ast.AST = field(repr=False)
     source: str = ""
+    key: str = ""  # what the folder's section names in its `@call` (read_notebook sets it)
 
     def request(self, where: dict) -> dict:
         """method, path (without the API prefix, or starting with /api/ or /auth/), query, body, headers;
@@ -252,7 +263,7 @@ class Call:
         body = None
         if "json" in kwargs:
             body = to_json(ev(kwargs["json"]), where, self, "json")
-        elif self.kind == "af" and self.name in ("post", "patch") and len(self.node.args) > 1:
+        elif self.kind == "af" and self.name in ("post", "put", "patch") and len(self.node.args) > 1:
             body = to_json(ev(self.node.args[1]), where, self, "json")
         headers = {}
         if self.kind == "requests":
@@ -315,12 +326,14 @@ def to_json(value, where, call, what):
     return value
 
 
-def path_text(node: ast.AST) -> str | None:
-    """The API path a call's first argument writes, placeholders as {}; None if it is not an API path."""
+def path_text(node: ast.AST | None, as_written: bool = False) -> str | None:
+    """The path a call's first argument writes, placeholders as {} (or `as_written`: {the expression});
+    None if it is no string or f-string."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+        return "".join(v.value if isinstance(v, ast.Constant) else "{" + ast.unparse(v.value) + "}" if as_written
+                       else "{}" for v in node.values)
     return None
 
 
@@ -345,8 +358,11 @@ class Walker:
     def __init__(self):
         self.env: dict = {}
         self.calls: list[Call] = []
+        self.unreadable: list[Unreadable] = []
         self.cell = 0
+        self.cell_id = ""
         self.source = ""
+        self.target: str | None = None  # the name the current statement assigns, if one
 
     # --- statements -----------------------------------------------------------------------------
     def run(self, stmts):
@@ -392,7 +408,11 @@ class Walker:
         elif isinstance(stmt, ast.ClassDef):
             self.env[stmt.name] = Runtime(stmt.name)
         else:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [getattr(stmt, "target", None)]
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            self.target = names[0] if len(names) == 1 and len(targets) == 1 else None
             self.find_calls(stmt)
+            self.target = None
             self.assign(stmt)
 
     def assign(self, stmt):
@@ -444,17 +464,31 @@ class Walker:
 
     def record(self, node: ast.Call):
         func = node.func
-        owner, name, first = func.value.id, func.attr, node.args[0]
+        owner, name = func.value.id, func.attr
         if owner == "af":
-            paths = self.branches(first)
+            if name in HELPERS:
+                return
+            if name not in AF_METHODS:
+                return self.cannot_read(node, f"af.{name}() is none of the calls the builder reads: "
+                                              f"af.{'/'.join(AF_METHODS)}(PATH, ...)")
+            paths = self.branches(node.args[0]) if node.args else [None]
             for path_node in paths:
                 text = path_text(path_node)
-                if text is not None and text.startswith("/"):
-                    self.add(node, AF_METHODS[name], "af", name, path_node)
-        else:
-            path_node = raw_path_node(first)
+                if text is None or not text.startswith("/"):
+                    return self.cannot_read(node, "its PATH is not written in the call as a string or an "
+                                                  "f-string starting with / (the builder reads it, it runs nothing)")
+            for path_node in paths:
+                self.add(node, AF_METHODS[name], "af", name, path_node, path_text(path_node, as_written=True))
+        elif node.args:
+            path_node = raw_path_node(node.args[0])
             if path_node is not None:
-                self.add(node, RAW_METHODS[name], "requests", name, path_node)
+                self.add(node, RAW_METHODS[name], "requests", name, path_node, path_text(node.args[0], as_written=True))
+
+    def cannot_read(self, node: ast.Call, why: str):
+        self.unreadable.append(Unreadable(self.cell, self.cell_id, self.segment(node), why))
+
+    def segment(self, node: ast.AST) -> str:
+        return ast.get_source_segment(self.source, node) or ast.unparse(node)
 
     def branches(self, node) -> list:
         if isinstance(node, ast.IfExp):
@@ -464,9 +498,9 @@ class Walker:
             return self.branches(node.body) + self.branches(node.orelse)
         return [node]
 
-    def add(self, node, method, kind, name, path_node):
-        self.calls.append(Call(self.cell, node.lineno, node.col_offset, method, node, kind, name, dict(self.env),
-                               path_node, ast.get_source_segment(self.source, node) or ast.unparse(node)))
+    def add(self, node, method, kind, name, path_node, written):
+        self.calls.append(Call(self.cell, self.cell_id, self.target, node.lineno, node.col_offset, method, node, kind,
+                               name, dict(self.env), path_node, self.segment(node), f"{method} {written}"))
 
 
 class _CallSites(ast.NodeVisitor):
@@ -485,11 +519,19 @@ class _CallSites(ast.NodeVisitor):
 
     def visit_Call(self, node):
         func = node.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and node.args and (
-                (func.value.id == "af" and func.attr in AF_METHODS)
-                or (func.value.id == "requests" and func.attr in RAW_METHODS)):
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and (
+                func.value.id == "af" or (func.value.id == "requests" and func.attr in RAW_METHODS)):
             self.found.append(node)
         self.generic_visit(node)
+
+
+@dataclass
+class Unreadable:
+    """An af call the reader cannot make a request of: where it is, and why."""
+    cell: int
+    cell_id: str
+    source: str
+    why: str
 
 
 @dataclass
@@ -499,6 +541,7 @@ class Notebook:
     overview: str
     cells: list
     calls: list[Call]
+    unreadable: list[Unreadable] = field(default_factory=list)
 
     def introduction(self, call: Call) -> str:
         """The markdown that introduces a call: the last heading above it, in bold, then the text of the
@@ -538,6 +581,22 @@ def read_notebook(path: Path) -> Notebook:
             overview = overview.removeprefix("**Overview.**").strip()
         if cell["cell_type"] != "code":
             continue
-        walker.cell, walker.source = index, code_of(cell)
+        walker.cell, walker.cell_id, walker.source = index, cell.get("id", ""), code_of(cell)
         walker.run(ast.parse(walker.source).body)
-    return Notebook(path, title, overview, nb["cells"], walker.calls)
+    set_keys(walker.calls)
+    return Notebook(path, title, overview, nb["cells"], walker.calls, walker.unreadable)
+
+
+def set_keys(calls: list[Call]) -> None:
+    """Each call's key: its method and path as written; ` in CELL-ID` where the notebook makes that call in
+    more than one cell; ` as NAME` where that cell makes it more than once (a call whose answer is stored in
+    no name keeps the key without it). Two calls whose keys are still the same are for the builder to refuse."""
+    for call in calls:
+        same = [c for c in calls if c.key == call.key]
+        cells = {c.cell for c in same}
+        in_cell = [c for c in same if c.cell == call.cell]
+        call.full_key = call.key + (f" in {call.cell_id}" if len(cells) > 1 else "") + \
+            (f" as {call.target}" if len(in_cell) > 1 and call.target else "")
+    for call in calls:
+        call.key = call.full_key
+        del call.full_key

@@ -1,9 +1,9 @@
-"""`make notebooks [NB="notebooks/01_dags.ipynb ..."]`: run notebooks top to bottom and save them with
+"""`make notebooks [NB="notebooks/11_dags.ipynb ..."]`: run notebooks top to bottom and save them with
 their outputs, as they are committed.
 
 They run against private stacks of their own (homes under .airflow-test/notebooks/, one folder per call
 of this script, so that two can run at once; free ports; an Airflow 2.11 beside the Airflow 3 for
-notebook 08), never against the stack `make up` started, and the stacks are stopped and their homes
+notebook 90), never against the stack `make up` started, and the stacks are stopped and their homes
 removed afterwards. In the saved outputs the private ports read as the default ones (8080,
 8082), so a reader on GitHub sees the addresses `make up` gives; per-cell execution times are left
 out, so that a diff shows only what changed.
@@ -25,7 +25,7 @@ from stacks.paths import REPO, TEST_HOME
 from stacks.stack import DEFAULT_PORT, Stack, StackError
 
 HOME = TEST_HOME / "notebooks" / str(os.getpid())
-NEEDS_BOTH = {"08_migration.ipynb"}  # talks to an Airflow 2 and an Airflow 3
+NEEDS_BOTH = {"90_migration.ipynb"}  # talks to an Airflow 2 and an Airflow 3
 
 
 def start(major: str, port: int) -> Stack:

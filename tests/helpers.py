@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -39,6 +40,13 @@ def delete_runs(af, run_ids, dag_id: str = "dependent_dag", timeout: float = 120
                 raise
 
 
+def changes(before: dict, after: dict) -> dict:
+    """What differs between two states of a stack (conftest.stack_state): what was left behind, what removed."""
+    return {key: {"left behind": sorted(set(after[key]) - set(before[key])),
+                  "removed": sorted(set(before[key]) - set(after[key]))}
+            for key in before if after[key] != before[key]}
+
+
 def wait_until(condition, timeout: float, step: float = 0.2, what: str = "the condition") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -69,9 +77,40 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
 
 
-# --- Postman: running newman ---------------------------------------------------------------------
+# --- Postman: the collection ------------------------------------------------------------------------
+OUTLINE = REPO / "tests" / "data" / "postman-outline.json"
+PM_TEST = re.compile(r"pm\.test\((.*?), \(\) =>", re.S)
+
+
 def load_collection() -> dict:
     return json.loads(COLLECTION.read_text())
+
+
+def pm_test_name(first_argument: str) -> str:
+    """A pm.test's name as its script writes it: a plain string's text, anything else as written."""
+    text = first_argument.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" and text[0] not in text[1:-1]:
+        return text[1:-1]
+    return text
+
+
+def outline_json(outline: list[dict]) -> str:
+    """The outline as JSON with a line per request, so that its diff names the requests that changed."""
+    def dump(value):
+        return json.dumps(value, ensure_ascii=False)
+    folders = [f'{{"folder": {dump(f["folder"])}, "requests": [\n  ' + ",\n  ".join(map(dump, f["requests"])) + "]}"
+               for f in outline]
+    return "[\n" + ",\n".join(folders) + "\n]\n"
+
+
+def collection_outline(collection: dict) -> list[dict]:
+    """What the collection holds, for tests/data/postman-outline.json: each folder's requests in order,
+    each with its method and URL and the set of its pm.test names (its scripts' shape left out)."""
+    def tests(item):
+        return sorted({pm_test_name(m) for e in item["event"] for m in PM_TEST.findall("\n".join(e["script"]["exec"]))})
+    return [{"folder": folder["name"], "requests": [
+        {"name": item["name"], "request": f"{item['request']['method']} {item['request']['url']['raw']}",
+         "tests": tests(item)} for item in folder["item"]]} for folder in collection["item"]]
 
 
 # --- running newman -----------------------------------------------------------------------------

@@ -29,7 +29,7 @@ PROJECT_FILES = ["Dockerfile", "requirements.txt", "packages.txt", "airflow_sett
 # What the image must get, and what must stay out of it (course material, the kit's own tooling).
 IN_IMAGE = ["dags/api_dag.py", "plugins/.gitkeep", "include", "requirements.txt", "packages.txt",
             "Dockerfile"]
-NOT_IN_IMAGE = ["notebooks/00_connect.ipynb", "postman/x.json", "tests/test_astro.py", ".venv/bin/python",
+NOT_IN_IMAGE = ["notebooks/10_connect.ipynb", "postman/x.json", "tests/test_astro.py", ".venv/bin/python",
                 ".venv-airflow2/bin/python", ".airflow/airflow3/airflow.db", ".airflow-test/x", ".git/HEAD",
                 ".env", "airflow_settings.yaml", "include/sample_shop.db", "dags/__pycache__/x.pyc"]
 ASTRO_HOME = "usr/local/airflow"  # AIRFLOW_HOME in the Astro Runtime image; the project is copied there

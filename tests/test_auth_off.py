@@ -1,5 +1,5 @@
 """Auth off, as the Astro CLI's local Airflow 3 runs it (simple auth manager, everyone is admin): the
-client, notebook 00, api_dag and the Postman environment *Astro local* on such a stack. One stack for
+client, notebook 10, api_dag and the Postman environment *Astro local* on such a stack. One stack for
 the module, stopped when its last test has run."""
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_connect_notebook_runs(auth_off_stack, monkeypatch):
     from nbclient import NotebookClient
 
     monkeypatch.setenv("AIRFLOW_URL", auth_off_stack.url)  # the kernel inherits it
-    notebook = nbformat.read(REPO / "notebooks" / "00_connect.ipynb", as_version=4)
+    notebook = nbformat.read(REPO / "notebooks" / "10_connect.ipynb", as_version=4)
     NotebookClient(notebook, timeout=120, kernel_name="python3",
                    resources={"metadata": {"path": str(REPO / "notebooks")}}).execute()
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
@@ -60,7 +60,7 @@ def test_api_dag_runs(auth_off_stack):
 
 
 def test_astro_local_postman_environment(auth_off_stack, newman, tmp_path):
-    """The environment *Astro local* (authMode none) against an Airflow with auth off: folders 00, 01."""
+    """The environment *Astro local* (authMode none) against an Airflow with auth off: folders 10, 11."""
     env = environment("astro-local", tmp_path, baseUrl=auth_off_stack.url)
     folders = [f["name"] for f in load_collection()["item"][:2]]  # 00 connect, 01 DAGs
     run = run_newman(newman, env, tmp_path, folders=folders)

@@ -141,7 +141,7 @@ def test_verbose_calls_show_method_path_status(af, capsys):
     assert capsys.readouterr().out.strip() == f"GET {af.api}/version -> 200"
 
 
-# --- waiting for a run: af.wait_for_run polls; Airflow 3's /wait (notebook 02) finds the same -----------
+# --- waiting for a run: af.wait_for_run polls; Airflow 3's /wait (notebook 12) finds the same -----------
 def new_run(af, conf: dict) -> str:
     """A run of dependent_dag with a run id of the test's own (its path then needs no quoting)."""
     run_id = f"kit_test_wait_{uuid.uuid4().hex[:8]}"
@@ -170,7 +170,7 @@ def test_wait_for_run_polls_the_run(af):
 
 @pytest.mark.airflow3
 def test_the_wait_call_finds_what_polling_finds(af):
-    """`GET .../dagRuns/{run_id}/wait` (notebook 02, the Postman folders 02 and 12): one request whose
+    """`GET .../dagRuns/{run_id}/wait` (notebook 12, the Postman folders 12 and 60): one request whose
     answer is a line of JSON per check, the last one the finished run with the return values of the tasks
     named in `result`; polling the same run afterwards finds the same state."""
     run_id = new_run(af, {"message": "waited for"})
@@ -187,7 +187,7 @@ def test_the_wait_call_finds_what_polling_finds(af):
 
 @pytest.mark.airflow2
 def test_airflow_2_has_no_wait_call(af):
-    """Why notebook 02 polls on Airflow 2.11: the route itself is missing there (404 from the web server,
+    """Why notebook 12 polls on Airflow 2.11: the route itself is missing there (404 from the web server,
     not Airflow's "DAGRun not found")."""
     run_id = new_run(af, {"message": "no /wait"})
     try:

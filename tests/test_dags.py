@@ -24,16 +24,16 @@ EXPECTED = {"api_dag.py": "api_dag", "dependent_dag.py": "dependent_dag",
 # DAGs that need Airflow 3: on Airflow 2 their file loads, and defines no DAG (no human in the loop, no
 # partitions there).
 AIRFLOW_3_ONLY = {"report_review", "sales_by_region"}
-# The exception to "triggered, never on a schedule": notebook 10's backfills make the runs a schedule
+# The exception to "triggered, never on a schedule": notebook 40's backfills make the runs a schedule
 # would have made for past days, so its DAG has one. It never runs on its own all the same: paused when
 # it first appears, no catchup, and a schedule that ended (test_scheduled_dag_never_runs_by_itself).
 SCHEDULED = {"daily_report": "@daily"}
-# The other deliberate exception: DAGs scheduled on assets (notebook 09), which run when an event of their
+# The other deliberate exception: DAGs scheduled on assets (notebook 30), which run when an event of their
 # assets arrives (reported through the API, or made by asset_producer), never on a clock. On Airflow 3
 # their schedule lists the assets; Airflow 2.11 calls that schedule "Dataset".
 ASSET_SCHEDULED = {"asset_consumer": ["s3://kit-landing-zone/sales"],
                    "asset_two_inputs": ["s3://kit-landing-zone/sales", "s3://kit-landing-zone/fx-rates"]}
-# And a partitioned DAG (notebook 13): its schedule, PartitionedAtRuntime(), never makes a run; each run is
+# And a partitioned DAG (notebook 21): its schedule, PartitionedAtRuntime(), never makes a run; each run is
 # triggered with the partition it is for.
 PARTITIONED = {"sales_by_region"}
 
@@ -107,7 +107,7 @@ def test_random_failures_is_a_chain_of_five(dagbag):
 
 @pytest.mark.airflow3
 def test_report_review_asks_then_branches(dagbag):
-    """Notebook 11: a question (review), then a branch a person chooses (choose_channel) between two tasks."""
+    """Notebook 41: a question (review), then a branch a person chooses (choose_channel) between two tasks."""
     tasks = dagbag["dags"]["report_review"]["tasks"]
     assert tasks == {"prepare_report": [], "review": ["prepare_report"], "choose_channel": ["review"],
                      "send_email": ["choose_channel"], "post_to_slack": ["choose_channel"]}

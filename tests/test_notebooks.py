@@ -18,6 +18,7 @@ import pytest
 from nbclient import NotebookClient
 
 from conftest import MAJOR, stack_state, state_after_notebook, state_before_notebook
+from helpers import changes
 from stacks.paths import REPO
 from stacks.stack import DEFAULT_PORT
 
@@ -103,12 +104,6 @@ def test_committed_without_execution_times(path):
 
 
 # --- as run: each leaves the stack as it found it ------------------------------------------------
-def changes(before: dict, after: dict) -> dict:
-    return {key: {"left behind": sorted(set(after[key]) - set(before[key])),
-                  "removed": sorted(set(before[key]) - set(after[key]))}
-            for key in before if after[key] != before[key]}
-
-
 def test_changes_names_what_was_left_behind():
     before = {"variables": ["a"], "DAG runs": []}
     after = {"variables": ["a", "kit_x"], "DAG runs": []}
@@ -136,18 +131,18 @@ def test_notebook_leaves_the_stack_as_it_found_it(notebook: Path, af):
 
 
 def test_notebook_04_starts_clean_after_an_interrupted_run(af, stack):
-    """What an interrupted run of notebook 04 leaves behind (its variable, connection and pool) is
+    """What an interrupted run of notebook 22 leaves behind (its variable, connection and pool) is
     deleted by its first cells, and the notebook runs green."""
-    af.post("/variables", json={"key": "kit_04_greeting", "value": "left behind"})
-    af.post("/connections", json={"connection_id": "kit_04_http", "conn_type": "http"})
-    af.post("/pools", json={"name": "kit_04_pool", "slots": 1, "include_deferred": False} if af.major >= 3
-            else {"name": "kit_04_pool", "slots": 1})
-    path = REPO / "notebooks" / "04_variables_connections_pools.ipynb"
+    af.post("/variables", json={"key": "kit_22_greeting", "value": "left behind"})
+    af.post("/connections", json={"connection_id": "kit_22_http", "conn_type": "http"})
+    af.post("/pools", json={"name": "kit_22_pool", "slots": 1, "include_deferred": False} if af.major >= 3
+            else {"name": "kit_22_pool", "slots": 1})
+    path = REPO / "notebooks" / "22_variables_connections_pools.ipynb"
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     state = stack_state(af)
-    assert not [k for k in state["variables"] + state["connections"] if k.startswith("kit_04")]
-    assert not [p for p, _ in state["pools"] if p.startswith("kit_04")]
+    assert not [k for k in state["variables"] + state["connections"] if k.startswith("kit_22")]
+    assert not [p for p, _ in state["pools"] if p.startswith("kit_22")]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

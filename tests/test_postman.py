@@ -8,45 +8,54 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shutil
 import sqlite3
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
 import requests
 import yaml
 
-from helpers import ENVIRONMENTS, POSTMAN, environment, live_values, load_collection, run_newman
+from helpers import (
+    ENVIRONMENTS,
+    OUTLINE,
+    POSTMAN,
+    changes,
+    collection_outline,
+    environment,
+    live_values,
+    load_collection,
+    outline_json,
+    run_newman,
+)
+from postman.notebook_calls import path_text, reads_af_major
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
-AF_METHODS = {"get": "GET", "post": "POST", "patch": "PATCH", "delete": "DELETE", "table": "GET",
-              "items": "GET"}
-RAW_METHODS = {"get": "GET", "post": "POST", "patch": "PATCH", "delete": "DELETE", "put": "PUT"}
+SNIPPETS = POSTMAN / "scripts" / "snippets.js"
 
 
 def forget_form_submission(stack):
-    """Folder 07's form submission is stored by the DAG form_submission in SQLite (in the test stack's
-    own include/), which Postman cannot reach: delete its row as notebook 07 does, so the run leaves
+    """Folder 31's form submission is stored by the DAG form_submission in SQLite (in the test stack's
+    own include/), which Postman cannot reach: delete its row as notebook 31 does, so the run leaves
     nothing behind."""
     database = stack.project / "include" / "form_submissions.db"
     if database.exists():
         with sqlite3.connect(database) as db:
-            db.execute("DELETE FROM form_submissions WHERE submission_id = 'notebook07-0001'")
+            db.execute("DELETE FROM form_submissions WHERE submission_id = 'notebook31-0001'")
         db.close()
 
 
 def test_collection_runs_green_and_cleans_up(stack, af, newman, tmp_path):
     """The whole collection with the environment a user imports for this Airflow: every test green, and
     the stack left as it found it, so that a second run starts where the first did (the suite's one
-    real second run is the notebooks', on Airflow 3: tests/test_notebooks.py). Then folder 00 again with
+    real second run is the notebooks', on Airflow 3: tests/test_notebooks.py). Then folder 10 again with
     authMode auto, which finds out how to sign in (a JWT on Airflow 3, Basic auth on 2.11)."""
     from conftest import stack_state
-    from test_notebooks import changes
 
     template = "local-airflow3" if af.major >= 3 else "local-airflow2"
     before = stack_state(af)
@@ -66,7 +75,7 @@ def test_collection_runs_green_and_cleans_up(stack, af, newman, tmp_path):
     assert auto["stats"]["assertions"]["failed"] == 0 and auto["stats"]["assertions"]["total"] > 0
 
 
-# --- the collection mirrors the notebooks ------------------------------------------------------
+# --- the collection's requests -----------------------------------------------------------------
 def collection_requests(collection: dict) -> list[tuple[str, str, dict]]:
     return [(folder["name"], req["name"], req["request"])
             for folder in collection["item"] for req in folder["item"]]
@@ -78,186 +87,8 @@ def collection_path(raw: str) -> str:
     return re.sub(r"\{\{[^}]*\}\}", "{}", path)
 
 
-def notebook_path(path: str) -> str:
-    path = path.split("?")[0]
-    return path if path.startswith(("/api/", "/auth/")) else "/api/v2" + path
-
-
-def fstring_text(node: ast.AST) -> str | None:
-    """A str literal or f-string as text, each placeholder written `{}`; None for anything else."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr):
-        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
-    return None
-
-
-def airflow3_branch(test: ast.AST) -> bool | None:
-    """Whether an `if` test that reads `af.major` is true on Airflow 3; None when it does not read it."""
-    if "af.major" not in ast.unparse(test):
-        return None
-    try:
-        return bool(eval(compile(ast.Expression(test), "<test>", "eval"),
-                         {"af": types.SimpleNamespace(major=3)}))
-    except Exception:
-        return None
-
-
-class CallFinder(ast.NodeVisitor):
-    """The API calls of one cell, in source order (see notebook_calls for the rules)."""
-
-    def __init__(self):
-        self.calls: list[tuple[int, int, str, str]] = []
-
-    def visit_If(self, node):
-        self._branch(node)
-
-    def visit_IfExp(self, node):
-        self._branch(node)
-
-    def _branch(self, node):
-        taken = airflow3_branch(node.test)
-        if taken is None:
-            return self.generic_visit(node)
-        self.visit(node.test)
-        for child in (node.body if taken else node.orelse) if isinstance(node, ast.If) else \
-                [node.body if taken else node.orelse]:
-            self.visit(child)
-
-    def visit_Call(self, node):
-        func = node.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and node.args:
-            owner, name, first = func.value.id, func.attr, node.args[0]
-            if owner == "af" and name in AF_METHODS:
-                for path in self._paths(first):
-                    if path.startswith("/"):
-                        self.calls.append((node.lineno, node.col_offset, AF_METHODS[name], notebook_path(path)))
-            elif owner == "requests" and name in RAW_METHODS and isinstance(first, ast.JoinedStr):
-                path = raw_requests_path(first)
-                if path:
-                    self.calls.append((node.lineno, node.col_offset, RAW_METHODS[name], path))
-        self.generic_visit(node)
-
-    def _paths(self, node):
-        if isinstance(node, ast.IfExp):
-            taken = airflow3_branch(node.test)
-            if taken is not None:
-                return self._paths(node.body if taken else node.orelse)
-            return self._paths(node.body) + self._paths(node.orelse)
-        text = fstring_text(node)
-        return [text] if text is not None else []
-
-
-def raw_requests_path(node: ast.JoinedStr) -> str | None:
-    """f"{api}/dags" -> /api/v2/dags; f"{af.url}/auth/token" -> /auth/token; anything else None."""
-    if not node.values or not isinstance(node.values[0], ast.FormattedValue):
-        return None
-    head = ast.unparse(node.values[0].value)
-    rest = fstring_text(ast.JoinedStr(values=node.values[1:])) or ""
-    if head == "api" and rest.startswith("/"):
-        return "/api/v2" + rest.split("?")[0]
-    if head == "af.url" and rest.startswith(("/api/", "/auth/")):
-        return rest.split("?")[0]
-    return None
-
-
-def notebook_title(nb: dict) -> str:
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "markdown":
-            for line in "".join(cell["source"]).splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    raise AssertionError("the notebook has no title (a first-level heading)")
-
-
-def notebook_calls(path: Path) -> list[tuple[str, str]]:
-    """The API calls a notebook makes, in order, as (METHOD, /full/path with {} placeholders).
-
-    Counted, from each code cell in order (parsed with ast, in source order within a cell):
-    - `af.get/post/patch/delete/table/items(PATH, ...)` where PATH is a str literal or f-string starting
-      with "/"; placeholders become `{}`, and `/api/v2` is prefixed unless PATH starts with /api/ or
-      /auth/. `af.table` and `af.items` are GETs (all pages of one list call: one request).
-    - raw `requests.get/post/patch/put/delete(URL, ...)` as notebook 00 makes them by hand, where URL
-      is an f-string starting with `{api}` (the API root, `af.url + af.api`: counted as /api/v2) or with
-      `{af.url}` followed by /api/... or /auth/... (e.g. f"{af.url}/auth/token").
-    - Where code branches on `af.major` (an `if` statement or a conditional expression whose test reads
-      af.major), only the branch taken on Airflow 3 counts: the collection is written for Airflow 3, and
-      its request scripts make the Airflow 2 form of the same call (a request per call site, not per
-      branch). A test that does not read af.major counts both branches.
-    - Only calls through `af` (and raw requests to `{api}` / `{af.url}`) count: the collection runs
-      against one server. Notebook 08's second connection, `af2` (an Airflow 2.11 beside the Airflow 3),
-      is not counted: its raw requests to f"{af2.url}/api/v1/..." are the same webinar calls that it then
-      sends to f"{af.url}/api/v1/...", which the collection's requests make, succeeding on Airflow 2.
-    - Helpers that poll (af.wait_for_run) and calls inside the helper are not notebook calls; the
-      collection waits in a request's pre-request script instead. Calls to other addresses (a
-      plugin's own pages such as f"{af.url}/sql-runner/run") are not REST API calls and not counted.
-    - Each call site counts once, where it is written: also inside a loop (the collection sends that
-      request once per value) and inside a function the notebook defines (counted where the function
-      is defined, not where it is called).
-    Paths are then compared segment by segment (see same_call).
-    """
-    nb = json.loads(path.read_text())
-    calls = []
-    for cell in nb["cells"]:
-        if cell["cell_type"] != "code":
-            continue
-        source = "\n".join(line for line in "".join(cell["source"]).splitlines()
-                           if not line.lstrip().startswith(("%", "!")))
-        finder = CallFinder()
-        finder.visit(ast.parse(source))
-        calls += [(method, p) for _, _, method, p in sorted(finder.calls)]
-    return calls
-
-
 def notebooks() -> list[Path]:
     return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-
-
-def test_the_notebook_call_rules():
-    source = '''
-a = af.get("/version")
-b = af.get("/monitor/health" if af.major >= 3 else "/health")
-if af.major >= 3:
-    r = requests.post(f"{af.url}/auth/token", json={})
-    s = requests.get(f"{api}/dags", headers={})
-else:
-    s = requests.get(f"{api}/dags", auth=("a", "b"))
-t = af.table(f"/dags/{dag_id}/dagRuns", columns=["x"])
-af.wait_for_run(dag_id, run_id)
-af.post(f"/dags/{dag_id}/dagRuns", json={"logical_date": None} if af.major >= 3 else {})
-v1 = requests.get(f"{af2.url}/api/v1/providers", auth=("a", "b"))
-af2.delete(f"/dags/{dag_id}/dagRuns/{run_id}")
-'''
-    finder = CallFinder()
-    finder.visit(ast.parse(source))
-    assert [c[2:] for c in sorted(finder.calls)] == [
-        ("GET", "/api/v2/version"), ("GET", "/api/v2/monitor/health"), ("POST", "/auth/token"),
-        ("GET", "/api/v2/dags"), ("GET", "/api/v2/dags/{}/dagRuns"), ("POST", "/api/v2/dags/{}/dagRuns")]
-
-
-def test_every_notebook_has_its_folder_with_the_same_calls():
-    """One folder per notebook, same title and order; one request per call, same method, path, order."""
-    collection = load_collection()
-    expected = [(notebook_title(json.loads(nb.read_text())), [f"{m} {p}" for m, p in notebook_calls(nb)])
-                for nb in notebooks()]
-    actual = [(folder["name"], [f"{r['request']['method']} {collection_path(r['request']['url']['raw'])}"
-                                for r in folder["item"]]) for folder in collection["item"]]
-    assert [title for title, _ in actual] == [title for title, _ in expected], \
-        "the collection's folders are not the notebooks' titles, in order"
-    for (title, want), (_, have) in zip(expected, actual):
-        if len(have) == len(want) and all(map(same_call, have, want)):
-            continue
-        assert have == want, f"folder {title!r}: the requests differ from the notebook's calls"
-
-
-def same_call(request: str, call: str) -> bool:
-    """Same method and path, segment by segment; a `{}` segment on either side (a {{variable}} of the
-    collection, an f-string placeholder of the notebook) matches any one segment: the notebook may
-    write `task_3` where the collection chains the failed task's id, or an f-string where the
-    collection shows the DAG id."""
-    (m1, p1), (m2, p2) = request.split(" ", 1), call.split(" ", 1)
-    s1, s2 = p1.split("/"), p2.split("/")
-    return m1 == m2 and len(s1) == len(s2) and all(a == b or "{}" in (a, b) for a, b in zip(s1, s2))
 
 
 # --- how the collection is built from the notebooks and postman/folders/*.js ----------------------------
@@ -267,22 +98,39 @@ def builder():
     return build_collection
 
 
-def notebook_file(tmp_path: Path, *cells: str) -> Path:
-    """A notebook whose code cells are `cells` (a markdown cell before each)."""
-    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# 99 · A test\n\n**Overview.** A test."}]}
-    for n, source in enumerate(cells):
-        nb["cells"] += [{"cell_type": "markdown", "metadata": {}, "source": f"Call {n + 1}, introduced."},
-                        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+def notebook_file(tmp_path: Path, *cells: str | tuple[str, str]) -> Path:
+    """notebooks/99_test.ipynb in tmp_path, whose code cells are `cells` (a markdown cell before each): a
+    source, or (cell id, source); a cell without an id of its own is `cell-N`."""
+    nb = {"cells": [{"cell_type": "markdown", "id": "title", "metadata": {},
+                     "source": "# 99 · A test\n\n**Overview.** A test."}]}
+    for n, cell in enumerate(cells):
+        cell_id, source = cell if isinstance(cell, tuple) else (f"cell-{n + 1}", cell)
+        nb["cells"] += [{"cell_type": "markdown", "id": f"intro-{n + 1}", "metadata": {},
+                         "source": f"Call {n + 1}, introduced."},
+                        {"cell_type": "code", "id": cell_id, "metadata": {}, "execution_count": None, "outputs": [],
                          "source": source}]
     path = tmp_path / "99_test.ipynb"
     path.write_text(json.dumps({"cells": nb["cells"], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     return path
 
 
+def folder_file(tmp_path: Path, *sections: tuple[str, str]) -> Path:
+    """postman/folders/99_test.js in tmp_path: a section per (name, @call key), each testing the status."""
+    path = tmp_path / "99_test.js"
+    path.write_text("/** The folder. */\n\n" + "".join(f"/** {name}\n * @call {key}\n * @status 200\n */\n\n"
+                                                     for name, key in sections))
+    return path
+
+
+def build(tmp_path: Path, nb: Path, js: Path) -> dict:
+    bc = builder()
+    return bc.build_folder(bc.read_notebook(nb), bc.read_folder_scripts(js), bc.read_snippets(SNIPPETS))
+
+
 def test_a_request_is_its_notebook_call(tmp_path):
     """Method, path, query and body as the notebook's call makes them: constants filled in, the Airflow 3
-    branch of af.major, a table call's first page of 100; a value known only at run time is what @where
-    names."""
+    branch of af.major, a table call's first page of 100, af.put as a PUT; a value known only at run time
+    is what @where names."""
     bc = builder()
     nb = bc.read_notebook(notebook_file(tmp_path, """
 conf = {"message": "hi"}
@@ -291,31 +139,99 @@ run = af.post("/dags/d/dagRuns", json={**logical_date, "conf": conf})
 run_id = run["dag_run_id"]
 failed = af.table(f"/dags/d/dagRuns/{run_id}/taskInstances", state="failed", columns=["task_id"])
 log = af.get(f"/dags/d/dagRuns/{run_id}/taskInstances/task_3/logs/1")
+af.put(f"/dags/d/dagRuns/{run_id}/taskInstances/task_3/state-store/k", json={"value": 1})
 """))
     where = bc.where_of(["run_id = {{runId}}", "/task_3 = {{taskId}}"], "test")
-    post, table, log = (call.request(where) for call in nb.calls)
+    post, table, log, put = (call.request(where) for call in nb.calls)
     assert (post["method"], post["path"], post["body"]) == \
         ("POST", "/dags/d/dagRuns", {"logical_date": None, "conf": {"message": "hi"}})
     assert (table["path"], table["query"], table["paged"]) == \
         ("/dags/d/dagRuns/{{runId}}/taskInstances", {"state": "failed"}, True)
     assert log["path"] == "/dags/d/dagRuns/{{runId}}/taskInstances/{{taskId}}/logs/1"
+    assert (put["method"], put["path"], put["body"]) == \
+        ("PUT", "/dags/d/dagRuns/{{runId}}/taskInstances/{{taskId}}/state-store/k", {"value": 1})
     assert nb.introduction(nb.calls[0]) == "Call 1, introduced." and nb.overview == "A test."
 
 
-def test_the_build_says_what_a_folder_lacks(tmp_path):
-    """A call without its section, or a run-time value without its @where, stops the build with a
-    message that says what to write where."""
-    bc = builder()
-    nb = bc.read_notebook(notebook_file(tmp_path, 'run = af.post("/dags/d/dagRuns", json={"conf": {}})',
-                                        'af.get(f"/dags/d/dagRuns/{run[\'dag_run_id\']}")'))
+def test_sections_pair_with_calls_by_name_not_by_place(tmp_path):
+    """A call's key is its method and path as written; ` in CELL-ID` where several cells make it, ` as NAME`
+    where one cell makes it several times. The sections' order in the .js file does not matter, and two
+    identical calls swapped in their cell keep their own scripts."""
+    trigger = 'logical_date = {{"logical_date": None}}\n{} = af.post("/dags/d/dagRuns", json={{"dag_run_id": "{}"}})\n'
+    cells = [("trigger", trigger.format("first", "a") + trigger.format("second", "b").split("\n", 1)[1]),
+             ("look-once", 'run = af.get("/dags/d/dagRuns/a")'), ("look-again", 'run = af.get("/dags/d/dagRuns/a")'),
+             ("version", 'af.get("/version")')]
+    sections = [("4 · Version", "GET /version"), ("3 · Look again", "GET /dags/d/dagRuns/a in look-again"),
+                ("2 · Second", "POST /dags/d/dagRuns as second"), ("1 · First", "POST /dags/d/dagRuns as first"),
+                ("3 · Look", "GET /dags/d/dagRuns/a in look-once")]
+    folder = build(tmp_path, notebook_file(tmp_path, *cells), folder_file(tmp_path, *sections))
+    sent = [(r["name"], json.loads(r["request"].get("body", {}).get("raw", "{}")).get("dag_run_id"))
+            for r in folder["item"]]
+    assert sent == [("1 · First", "a"), ("2 · Second", "b"), ("3 · Look", None), ("3 · Look again", None),
+                    ("4 · Version", None)]
+    cells[0] = ("trigger", trigger.format("second", "b") + trigger.format("first", "a").split("\n", 1)[1])
+    folder = build(tmp_path, notebook_file(tmp_path, *cells), folder_file(tmp_path, *sections))
+    assert [(r["name"], json.loads(r["request"]["body"]["raw"])["dag_run_id"]) for r in folder["item"][:2]] == \
+        [("2 · Second", "b"), ("1 · First", "a")]
+
+
+NOTEBOOK = [("trigger", 'run = af.post("/dags/d/dagRuns", json={"conf": {}})'),
+            ("look", 'af.get(f"/dags/d/dagRuns/{run[\'dag_run_id\']}")')]
+TRIGGER = ("1 · Trigger", "POST /dags/d/dagRuns")
+
+
+def test_a_call_without_a_section_stops_the_build(tmp_path):
+    """It names the notebook, the cell and the call, and the key a section for it gives."""
+    with pytest.raises(builder().BuildError, match=re.escape(
+            "notebooks/99_test.ipynb, cell 5 (id look): `af.get(f\"/dags/d/dagRuns/{run['dag_run_id']}\")` has no "
+            "section in postman/folders/99_test.js: add one with `@call GET /dags/d/dagRuns/{run['dag_run_id']}`")):
+        build(tmp_path, notebook_file(tmp_path, *NOTEBOOK), folder_file(tmp_path, TRIGGER))
+
+
+def test_a_section_without_a_call_stops_the_build(tmp_path):
+    """A section whose @call the notebook does not make (here a typo): the section, and the nearest call."""
+    js = folder_file(tmp_path, TRIGGER, ("2 · Look", "GET /dags/d/dagRuns/{run['dag_run_id']}"),
+                     ("3 · Look", "GET /dags/d/dagRun/{run['dag_run_id']}"))
+    with pytest.raises(builder().BuildError, match=re.escape(
+            "postman/folders/99_test.js:13, '3 · Look': `@call GET /dags/d/dagRun/{run['dag_run_id']}` names no call "
+            "of notebooks/99_test.ipynb (did you mean `GET /dags/d/dagRuns/{run['dag_run_id']}`?)")):
+        build(tmp_path, notebook_file(tmp_path, *NOTEBOOK), js)
+
+
+def test_two_sections_for_one_call_stop_the_build(tmp_path):
+    look = ("2 · Look", "GET /dags/d/dagRuns/{run['dag_run_id']}")
+    js = folder_file(tmp_path, TRIGGER, look, ("1b · Again", TRIGGER[1]))
+    with pytest.raises(builder().BuildError, match=re.escape(
+            "postman/folders/99_test.js: '1 · Trigger' (line 3) and '1b · Again' (line 13) name the same call "
+            "`POST /dags/d/dagRuns`, notebooks/99_test.ipynb, cell 3 (id trigger): "
+            "`af.post(\"/dags/d/dagRuns\", json={\"conf\": {}})`: one section per call")):
+        build(tmp_path, notebook_file(tmp_path, *NOTEBOOK), js)
+
+
+@pytest.mark.parametrize("code", ['af.get(path)', 'af.request("GET", "/dags")', 'af.call("GET", "/dags")',
+                                  'af.fetch("/dags")', 'af.get("dags")'])
+def test_an_af_call_the_builder_cannot_read_stops_the_build(tmp_path, code):
+    """A path in a variable (or not starting with /), af.request(), af.call(), a method it does not know:
+    never dropped without a word."""
+    nb = notebook_file(tmp_path, NOTEBOOK[0], ("odd", f'path = "/dags"\nanswer = {code}'))
+    with pytest.raises(builder().BuildError, match=re.escape(
+            f"notebooks/99_test.ipynb, cell 5 (id odd): `{code}`: the builder cannot read this call")):
+        build(tmp_path, nb, folder_file(tmp_path, TRIGGER))
+
+
+@pytest.mark.parametrize("tag, message", [("@calls GET /version", "unknown tag @calls"),
+                                          ("@status OK", "`@status OK`: HTTP status codes")])
+def test_a_tag_the_builder_does_not_know_stops_the_build(tmp_path, tag, message):
     js = tmp_path / "99_test.js"
-    section = "/**\n * {name}\n */\ntest: {{\n  status(200);\n}}\n"
-    js.write_text("/** The folder. */\n\n" + section.format(name="1 · Trigger"))
-    with pytest.raises(bc.BuildError, match="makes 2 API calls, postman/folders/99_test.js has 1 sections"):
-        bc.build_folder(nb, bc.read_folder_scripts(js), {})
-    js.write_text("/** The folder. */\n\n" + section.format(name="1 · Trigger") + section.format(name="2 · Look"))
-    with pytest.raises(bc.BuildError, match=re.escape("`@where run['dag_run_id'] = {{aVariable}}`")):
-        bc.build_folder(nb, bc.read_folder_scripts(js), {})
+    js.write_text(f"/** The folder. */\n\n/** 1 · Version\n * {tag}\n */\ntest: {{ status(200); }}\n")
+    with pytest.raises(builder().ScriptError, match=re.escape(f"99_test.js:3, '1 · Version': {message}")):
+        builder().read_folder_scripts(js)
+
+
+def test_a_value_known_only_when_the_notebook_runs_needs_its_where(tmp_path):
+    js = folder_file(tmp_path, TRIGGER, ("2 · Look", "GET /dags/d/dagRuns/{run['dag_run_id']}"))
+    with pytest.raises(builder().BuildError, match=re.escape("`@where run['dag_run_id'] = {{aVariable}}`")):
+        build(tmp_path, notebook_file(tmp_path, *NOTEBOOK), js)
 
 
 def test_snippet_arguments_read_where_they_land():
@@ -353,6 +269,22 @@ def test_collection_is_built_from_its_sources():
     done = subprocess.run([sys.executable, "-m", "postman.build_collection", "--check"], cwd=REPO,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_collection_matches_its_outline():
+    """Each folder's requests (name, method and URL, in order) and each request's pm.test names are those
+    of tests/data/postman-outline.json, whatever shape the scripts take. After a lesson changed its calls
+    or its tests on purpose, refresh the file and review its diff:
+    KIT_REFRESH_OUTLINE=1 .venv/bin/python -m pytest tests/test_postman.py -k outline"""
+    outline = collection_outline(load_collection())
+    if os.environ.get("KIT_REFRESH_OUTLINE") == "1":
+        OUTLINE.write_text(outline_json(outline))
+    expected = json.loads(OUTLINE.read_text())
+    assert [f["folder"] for f in outline] == [f["folder"] for f in expected]
+    for have, want in zip(outline, expected):
+        assert len(have["requests"]) == len(want["requests"]), f"{have['folder']}: the number of requests changed"
+        for request, wanted in zip(have["requests"], want["requests"]):
+            assert request == wanted, f"{have['folder']}: a request changed (or moved)"
 
 
 def test_collection_format_and_descriptions():
@@ -400,11 +332,11 @@ def airflow2_paths() -> dict[str, str]:
             source = "\n".join(line for line in "".join(cell["source"]).splitlines()
                                if not line.lstrip().startswith(("%", "!")))
             for node in ast.walk(ast.parse(source)):
-                taken = airflow3_branch(node.test) if isinstance(node, ast.IfExp) else None
+                taken = reads_af_major(node.test) if isinstance(node, ast.IfExp) else None
                 if taken is None:
                     continue
                 branches = (node.body, node.orelse) if taken else (node.orelse, node.body)
-                on_3, on_2 = (fstring_text(n) for n in branches)
+                on_3, on_2 = (path_text(n) for n in branches)
                 if on_3 and on_2 and on_3.startswith("/") and on_2.startswith("/") and on_3 != on_2:
                     found[on_3.split("?")[0]] = on_2.split("?")[0]
     return found
@@ -456,7 +388,7 @@ def test_every_request_is_in_the_servers_openapi(af):
     missing = []
     for folder, name, req in collection_requests(collection):
         path = collection_path(req["url"]["raw"])
-        if path.startswith("/api/v1/"):  # folder 08: the webinar's calls, sent as it made them
+        if path.startswith("/api/v1/"):  # folder 90: the webinar's calls, sent as it made them
             if af.major >= 3:
                 continue  # to Airflow 3 on purpose: its tests expect the 404 / 405
         elif af.major < 3:

@@ -90,7 +90,7 @@ def beside_decoys(tmp_path: Path, tests: list[str], **extra: str) -> tuple[subpr
 def test_a_test_stack_that_does_not_start_sends_nothing_to_yours(tmp_path):
     began = time.monotonic()
     done, servers = beside_decoys(tmp_path, ["tests/test_client.py", "tests/test_dags.py",
-                                             "notebooks/00_connect.ipynb", "notebooks/01_dags.ipynb"],
+                                             "notebooks/10_connect.ipynb", "notebooks/11_dags.ipynb"],
                                   AIRFLOW_START_TIMEOUT="1")
     took = time.monotonic() - began
     output = done.stdout + done.stderr
@@ -106,7 +106,7 @@ def test_a_test_stack_that_does_not_start_sends_nothing_to_yours(tmp_path):
 def test_a_running_test_suite_sends_nothing_to_yours(tmp_path):
     """The same decoys, and a test stack that starts: the notebook and the client tests talk to the test
     stack only (conftest points AIRFLOW_URL and the ports at it)."""
-    done, servers = beside_decoys(tmp_path, ["tests/test_client.py", "notebooks/00_connect.ipynb"])
+    done, servers = beside_decoys(tmp_path, ["tests/test_client.py", "notebooks/10_connect.ipynb"])
     output = done.stdout + done.stderr
     assert done.returncode == 0 and " passed" in output, output[-3000:]
     for server in servers:
@@ -133,22 +133,22 @@ def checkout_files() -> dict[str, float]:
 @pytest.mark.airflow3  # the inner `make test` runs both versions
 def test_sigterm_to_make_test_leaves_nothing_behind(tmp_path):
     """`make test` on both versions, interrupted with SIGTERM (a CI time-out) while its stacks run and
-    notebook 05 has written its broken DAG file: no process of it is left, and the checkout's dags/ and
+    notebook 23 has written its broken DAG file: no process of it is left, and the checkout's dags/ and
     include/ are as they were."""
     before = checkout_files()
     env = inner_env(tmp_path, KIT_TEST_VERSIONS="3 2")
     test_home = Path(env["KIT_TEST_HOME"])
     output = tmp_path / "make-test.log"
     with open(output, "wb") as out:
-        inner = subprocess.Popen(["make", "-s", "test", "PYTEST_ARGS=notebooks/05_monitoring.ipynb"],
+        inner = subprocess.Popen(["make", "-s", "test", "PYTEST_ARGS=notebooks/23_monitoring.ipynb"],
                                  cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 240
-        broken = [test_home / f"airflow-{major}" / "project" / "dags" / "kit_05_broken_dag.py"
+        broken = [test_home / f"airflow-{major}" / "project" / "dags" / "kit_23_broken_dag.py"
                   for major in ("3", "2")]
-        while not any(p.exists() for p in broken):  # notebook 05 is at its import-error section
+        while not any(p.exists() for p in broken):  # notebook 23 is at its import-error section
             assert inner.poll() is None, output.read_text()[-3000:]
-            assert time.monotonic() < deadline, "the inner suite never got to notebook 05's broken file"
+            assert time.monotonic() < deadline, "the inner suite never got to notebook 23's broken file"
             time.sleep(0.5)
         assert len(kit_test_processes(test_home)) > 5, "the check would not see the suite's processes"
         inner.send_signal(signal.SIGTERM)  # to make alone, as a CI time-out sends it

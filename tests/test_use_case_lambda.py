@@ -1,7 +1,7 @@
 """The AWS Lambda use case: use_cases/lambda/lambda_function.py invoked with recorded S3 events
 against the live stack (one run per event, duplicates included), and against a fake Airflow on
 127.0.0.1 for what the live stack cannot do on demand (5xx answers) or a port where nothing listens.
-With MODE=asset_event it reports an asset event instead (notebook 09): one per upload, duplicates
+With MODE=asset_event it reports an asset event instead (notebook 30): one per upload, duplicates
 included, on Airflow 3 and 2.11 (datasets)."""
 import ast
 import http.server
@@ -210,7 +210,7 @@ def test_connection_refused_is_retried_and_bounded(fn, monkeypatch):
     assert len(fn.calls) == 3 and len(fn.sleeps) == 2
 
 
-# --- MODE=asset_event: an asset event instead of a run (notebook 09) ------------------------------
+# --- MODE=asset_event: an asset event instead of a run (notebook 30) ------------------------------
 SALES_URI = "s3://kit-landing-zone/sales"  # the asset of dags/asset_consumer.py
 
 

@@ -10,7 +10,20 @@
 // A rest parameter (...$codes) stands for all the remaining arguments: joined by ", " (in a string:
 // by " or "). A snippet whose body is one `return ...;` is an expression, used as an argument.
 
-/** The status is one of `codes`; when it is not, the test shows Airflow's answer. */
+/** The request skips itself on Airflow 2, which has no such call (the tag `@airflow3` starts a pre-request script with it). */
+function airflow3Only() {
+  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only
+}
+
+/**
+ * A request with its own Authorization header (as the notebook sends it, by hand: `Bearer {{jwt}}`, the
+ * collection's token): without it when auth is off.
+ */
+function ownAuthorization() {
+  if (pm.collectionVariables.get('authModeUsed') === 'none') pm.request.headers.remove('Authorization');  // auth off: no token
+}
+
+/** The status is one of `codes`; when it is not, the test shows Airflow's answer (the tag `@status 200 201`). */
 function status(...$codes) {
   pm.test("status is $codes", () => pm.expect(pm.response.code, pm.response.text()).to.be.oneOf([$codes]));
 }
@@ -39,6 +52,94 @@ function waitForRuns($seconds, ...$runUrls) {
     });
   }
   waitFor(0);
+}
+
+/** waitForRuns() in a request that skips itself on Airflow 2 (@airflow3): there, nothing to wait for. */
+function waitForRunsOn3($seconds, ...$runUrls) {
+  if (pm.collectionVariables.get('major') !== '2') {  // skipped on Airflow 2: nothing to wait for
+    waitForRuns($seconds, $runUrls);
+  }
+}
+
+/** A test that the run (the answer) is in `state`. */
+function runStateIs($state, $name) {
+  pm.test("$name", () => pm.expect(pm.response.json().state).to.eql('$state'));
+}
+
+/** Airflow 2 has /health where Airflow 3 has /monitor/health: the pre-request line that drops `monitor` there. */
+function healthPathOn2() {
+  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2 has /api/v1/health instead
+    pm.request.url.path = pm.request.url.path.filter(p => p !== 'monitor');
+  }
+}
+
+/** Query parameters Airflow 2 does not know (filters new in Airflow 3): removed there. */
+function noQueryOn2(...$params) {
+  if (pm.collectionVariables.get('major') === '2') [$params].forEach(p => pm.request.url.query.remove(p));  // Airflow 3 only
+}
+
+/** Airflow 2 calls a run's logical date execution_date in the query (`execution_date_gte`, ...): renamed there. */
+function logicalDateQueryOn2() {
+  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2 still calls it execution_date
+    pm.request.url.query.each(q => { q.key = q.key.replace('logical_date', 'execution_date'); });
+  }
+}
+
+/**
+ * Tests of a list of runs for one date: a leftover of an interrupted earlier run, or none; its id is kept in
+ * the collection variable `name` ('' for none), for a request that deletes it (skipUnless(name)).
+ */
+function keepLeftoverRun($name, $test) {
+  const found = pm.response.json().dag_runs.map(r => r.dag_run_id);
+  pm.test("$test", () => pm.expect(found.length).to.be.below(2));
+  pm.collectionVariables.set('$name', found[0] || '');
+}
+
+/** The request skips itself when the collection variable `name` is empty: nothing to do. */
+function skipUnless($name) {
+  if (!pm.collectionVariables.get('$name')) pm.execution.skipRequest();  // none
+}
+
+/**
+ * Pre-request lines of a request that skips itself on Airflow 2 (@airflow3): ask once a second, at most
+ * `seconds`, until `url` answers 200, as the notebooks do for a DAG that Airflow lists a few seconds after
+ * its file lands in dags/ (404 until then).
+ */
+function waitForDagOn3($url, $seconds) {
+  const dagUrl = $url;
+  const dagAuth = pm.request.headers.get('Authorization');
+  const dagDeadline = Date.now() + $seconds * 1000;
+  function waitForDag() {
+    pm.sendRequest({url: dagUrl, header: dagAuth ? {Authorization: dagAuth} : {}}, (err, res) => {
+      if (!err && res.code === 200) return;
+      if (Date.now() > dagDeadline) return console.error(`${dagUrl} answers ${err || res.code}`);
+      setTimeout(waitForDag, 1000);
+    });
+  }
+  if (pm.collectionVariables.get('major') !== '2') waitForDag();  // skipped on Airflow 2: nothing to wait for
+}
+
+/**
+ * Pre-request lines of a request that skips itself on Airflow 2 (@airflow3): wait, at most two minutes,
+ * asking every half second, until the task `task` of the DAG `dag` is in one of `states` in each of the
+ * `runs`, then `settle` seconds more, as the notebooks' wait_for_task() and wait_for_question() do.
+ */
+function waitForTaskOn3($dag, $task, $states, $settle, ...$runs) {
+  // Wait until $task of $dag is $states in: $runs; then $settle s more.
+  const taskRuns = [$runs];
+  const taskDeadline = Date.now() + 120 * 1000;
+  const taskAuth = pm.request.headers.get('Authorization');
+  function waitForTask(i) {
+    if (i >= taskRuns.length) return setTimeout(() => {}, $settle * 1000);
+    const url = pm.variables.replaceIn('{{baseUrl}}{{api}}/dags/$dag/dagRuns/') + taskRuns[i] + '/taskInstances/$task';
+    pm.sendRequest({url: url, header: taskAuth ? {Authorization: taskAuth} : {}}, (err, res) => {
+      const state = !err && res.code === 200 ? res.json().state : String(err || res.code);
+      if ($states.includes(state)) return waitForTask(i + 1);
+      if (Date.now() > taskDeadline) return console.error('$task of ' + taskRuns[i] + ' is still ' + state);
+      setTimeout(() => waitForTask(i), 500);
+    });
+  }
+  if (pm.collectionVariables.get('major') !== '2') waitForTask(0);  // skipped on Airflow 2: nothing to wait for
 }
 
 /** Airflow 2 rejects `"logical_date": null`, which Airflow 3 requires in a trigger's body: drop it there. */

@@ -1,103 +1,52 @@
-// The Postman side of notebooks/11_human_in_the_loop.ipynb: one section per API call of the notebook, in order.
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/41_human_in_the_loop.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * Airflow 3 only: Airflow 2 has no human-in-the-loop tasks, so on Airflow 2 every request of this folder
- * skips itself. The run ids are fixed (`kit_11_approved`, `kit_11_rejected`), so the folder ends and deletes
+ * skips itself. The run ids are fixed (`kit_41_approved`, `kit_41_rejected`), so the folder ends and deletes
  * leftovers first and its runs at the end. The requests that stand for a loop of the notebook are sent once
  * per value (the Collection Runner repeats them; with Send, send them once per value). Requests that answer a
  * question wait in their pre-request script until the task waits for an answer, and then 3 s more, as the
  * notebook does: Airflow 3.3.2 may fail a task answered within a second or two of asking (see the notebook,
  * section 2).
+ *
+ * @airflow3
+ * @status 200
  */
 
-/** Airflow 2 has no human-in-the-loop tasks: the request skips itself there. */
-function airflow3Only() {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: no human in the loop on Airflow 2
-}
-
-/**
- * Pre-request lines that wait (at most two minutes) until the task `task` of report_review waits for an
- * answer in each of the runs, then `settle` seconds more, as the notebook's wait_for_question() does.
- */
-function waitForQuestion($task, $settle, ...$runs) {
-  // Wait until $task waits for an answer (awaiting_input; deferred on Airflow 3.1 and 3.2) in: $runs; then $settle s more.
-  const questionRuns = [$runs];
-  const questionDeadline = Date.now() + 120 * 1000;
-  const questionAuth = pm.request.headers.get('Authorization');
-  function waitFor(i) {
-    if (i >= questionRuns.length) return setTimeout(() => {}, $settle * 1000);
-    const url = pm.variables.replaceIn('{{baseUrl}}{{api}}/dags/report_review/dagRuns/') + questionRuns[i] + '/taskInstances/$task';
-    pm.sendRequest({url: url, header: questionAuth ? {Authorization: questionAuth} : {}}, (err, res) => {
-      const state = !err && res.code === 200 ? res.json().state : String(err || res.code);
-      if (['awaiting_input', 'deferred'].includes(state)) return waitFor(i + 1);
-      if (Date.now() > questionDeadline) return console.error('$task of ' + questionRuns[i] + ' is still ' + state);
-      setTimeout(() => waitFor(i), 500);
-    });
-  }
-  if (pm.collectionVariables.get('major') !== '2') waitFor(0);  // skipped on Airflow 2: nothing to wait for
-}
-
-/**
- * 0a · The DAG is there
+/** 0a · The DAG is there
+ * @call GET /dags/{DAG_ID}
  *
  * The pre-request script waits (at most a minute) until Airflow lists the DAG, as the notebook does: Airflow
  * lists a new DAG file a few seconds after it lands in `dags/`.
  */
-prerequest: {
-  airflow3Only();
-  const dagUrl = pm.request.url.toString();
-  const dagAuth = pm.request.headers.get('Authorization');
-  const dagDeadline = Date.now() + 60 * 1000;
-  function waitForDag() {
-    if (pm.collectionVariables.get('major') === '2') return;  // skipped on Airflow 2: nothing to wait for
-    pm.sendRequest({url: pm.variables.replaceIn(dagUrl), header: dagAuth ? {Authorization: dagAuth} : {}}, (err, res) => {
-      if ((!err && res.code === 200) || Date.now() > dagDeadline) return;
-      setTimeout(waitForDag, 1000);
-    });
-  }
-  waitForDag();
-}
-test: {
-  status(200);
-  pm.test("report_review is listed, not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false));
-}
+prerequest: { waitForDagOn3(pm.variables.replaceIn(pm.request.url.toString()), 60); }
+test: { pm.test("report_review is listed, not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
-/**
- * 0b · Start clean: end leftover runs
+/** 0b · Start clean: end leftover runs
+ * @call PATCH /dags/{DAG_ID}/dagRuns/{run_id}
+ * @status 200 404
  *
  * Sent once for each run id (`runId11`): a run that has not finished cannot be deleted, so a leftover of an
  * interrupted earlier run is first marked failed. 200: ended; 404: nothing to end.
  *
  * @where run_id = {{runId11}}
  */
-prerequest: {
-  airflow3Only();
-  loopPre('runId11', ["kit_11_approved", "kit_11_rejected"]);
-}
-test: {
-  status(200, 404);
-  loopNext('runId11', 2);
-}
+prerequest: { loopPre('runId11', ["kit_41_approved", "kit_41_rejected"]); }
+test: { loopNext('runId11', 2); }
 
-/**
- * 0c · Start clean: delete leftover runs
+/** 0c · Start clean: delete leftover runs
+ * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in start-clean
+ * @status 204 404
  *
  * Sent once for each run id (`runId11`). 204: deleted; 404: nothing to delete.
  *
  * @where run_id = {{runId11}}
  */
-prerequest: {
-  airflow3Only();
-  loopPre('runId11', ["kit_11_approved", "kit_11_rejected"]);
-}
-test: {
-  status(204, 404);
-  loopNext('runId11', 2);
-}
+prerequest: { loopPre('runId11', ["kit_41_approved", "kit_41_rejected"]); }
+test: { loopNext('runId11', 2); }
 
-/**
- * 1 · Trigger two runs
+/** 1 · Trigger two runs
+ * @call POST /dags/{DAG_ID}/dagRuns
  *
  * Sent once for each run (`runId11`, with its report's title in `title11`): the first report will be
  * approved, the second rejected.
@@ -106,13 +55,11 @@ test: {
  * @where title = {{title11}}
  */
 prerequest: {
-  airflow3Only();
   loopPreEach('run11', [
-               {"runId11": "kit_11_approved", "title11": "Weekly sales"},
-               {"runId11": "kit_11_rejected", "title11": "Monthly returns"}]);
+               {"runId11": "kit_41_approved", "title11": "Weekly sales"},
+               {"runId11": "kit_41_rejected", "title11": "Monthly returns"}]);
 }
 test: {
-  status(200);
   const data = pm.response.json();
   pm.test("queued, with the id and title asked for", () => {
     pm.expect([data.dag_run_id, data.state]).to.eql([pm.collectionVariables.get('runId11'), 'queued']);
@@ -121,34 +68,26 @@ test: {
   loopNext('run11', 2);
 }
 
-/**
- * 2a · The runs wait for a person: review
+/** 2a · The runs wait for a person: review
+ * @call GET /dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}
  *
  * The notebook asks this every half second, for both runs; here the pre-request script does, and this
  * request shows the first run's `review`.
  *
- * @where run_id = kit_11_approved
+ * @where run_id = kit_41_approved
  * @where task_id = review
  */
-prerequest: {
-  airflow3Only();
-  waitForQuestion('review', 3, 'kit_11_approved', 'kit_11_rejected');
-}
+prerequest: { waitForTaskOn3('report_review', 'review', ["awaiting_input", "deferred"], 3, 'kit_41_approved', 'kit_41_rejected'); }
 test: {
-  status(200);
   pm.test("review waits for an answer", () => pm.expect(pm.response.json().state).to.be.oneOf(['awaiting_input', 'deferred']));
 }
 
-/**
- * 2b · The task instances of the first run
+/** 2b · The task instances of the first run
+ * @call GET /dags/{DAG_ID}/dagRuns/{run_id}/taskInstances
  *
- * @where run_id = kit_11_approved
+ * @where run_id = kit_41_approved
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const states = Object.fromEntries(pm.response.json().task_instances.map(t => [t.task_id, t.state]));
   pm.test("prepare_report succeeded, review waits, the rest has no state yet", () => {
     pm.expect(states.prepare_report).to.eql('success');
@@ -157,45 +96,33 @@ test: {
   });
 }
 
-/**
- * 3.1 · The questions waiting in one run
+/** 3.1 · The questions waiting in one run
+ * @call GET /dags/{DAG_ID}/dagRuns/{APPROVED}/hitlDetails
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const details = pm.response.json().hitl_details;
   pm.test("one question, from review, not answered yet", () => pm.expect(details.map(d => [d.task_instance.task_id, d.subject, d.options, d.response_received])).to.eql([
     ['review', 'Publish the report Weekly sales?', ['Approve', 'Reject'], false]]));
 }
 
-/**
- * 3.2 · The inbox: questions waiting in every run of every DAG
+/** 3.2 · The inbox: questions waiting in every run of every DAG
+ * @call GET /dags/~/dagRuns/~/hitlDetails
  *
  * `order_by=-ti_id` puts the newest questions first, so that this folder's are on the one page the request
  * reads.
  *
  * @query order_by=-ti_id
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
-  const mine = pm.response.json().hitl_details.map(d => d.task_instance).filter(ti => ['kit_11_approved', 'kit_11_rejected'].includes(ti.dag_run_id));
+  const mine = pm.response.json().hitl_details.map(d => d.task_instance).filter(ti => ['kit_41_approved', 'kit_41_rejected'].includes(ti.dag_run_id));
   pm.test("review waits in both runs of this folder", () => pm.expect(mine.map(ti => ti.dag_run_id + ' ' + ti.task_id).sort()).to.eql([
-    'kit_11_approved review', 'kit_11_rejected review']));
+    'kit_41_approved review', 'kit_41_rejected review']));
 }
 
-/**
- * 4 · Read one question
+/** 4 · Read one question
+ * @call GET /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/review/-1/hitlDetails
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const question = pm.response.json();
   pm.test("options, defaults and the form's field", () => {
     pm.expect([question.options, question.defaults, question.multiple]).to.eql([['Approve', 'Reject'], ['Reject'], false]);
@@ -204,30 +131,23 @@ test: {
   });
 }
 
-/**
- * 5 · An answer Airflow refuses
+/** 5 · An answer Airflow refuses
+ * @call PATCH /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/review/-1/hitlDetails in answer-refused
+ * @status 400
  *
  * `Maybe` is not one of the options: 400, and nothing is recorded.
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(400);
   pm.test("names the options allowed", () => pm.expect(pm.response.json().detail).to.include("allowed options are ['Approve', 'Reject']"));
 }
 
-/**
- * 6 · Answer: approve, with a note
+/** 6 · Answer: approve, with a note
+ * @call PATCH /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/review/-1/hitlDetails in answer-approve
  *
  * Change the note (the form's one field, `note`); send no other field: Airflow does not check them here, and
  * a field the form does not have fails the task when it resumes.
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const answer = pm.response.json();
   pm.test("recorded, with who answered", () => {
     pm.expect(answer.chosen_options).to.eql(['Approve']);
@@ -236,92 +156,63 @@ test: {
   });
 }
 
-/**
- * 6.1 · A second answer
+/** 6.1 · A second answer
+ * @call PATCH /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/review/-1/hitlDetails in answer-again
+ * @status 409
  *
  * The question has its answer: 409, the first answer counts.
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(409);
   pm.test("not allowed to write again", () => pm.expect(pm.response.json().detail).to.include('not allowed to write again'));
 }
 
-/**
- * 7 · The next question: where to publish
+/** 7 · The next question: where to publish
+ * @call PATCH /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/choose_channel/-1/hitlDetails
  *
  * The pre-request script waits until `choose_channel` waits for an answer (and 3 s more).
  */
-prerequest: {
-  airflow3Only();
-  waitForQuestion('choose_channel', 3, 'kit_11_approved');
-}
-test: {
-  status(200);
-  pm.test("Slack chosen", () => pm.expect(pm.response.json().chosen_options).to.eql(['Slack']));
-}
+prerequest: { waitForTaskOn3('report_review', 'choose_channel', ["awaiting_input", "deferred"], 3, 'kit_41_approved'); }
+test: { pm.test("Slack chosen", () => pm.expect(pm.response.json().chosen_options).to.eql(['Slack'])); }
 
-/**
- * 8 · The run takes the chosen branch: what post_to_slack published
+/** 8 · The run takes the chosen branch: what post_to_slack published
+ * @call GET /dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/post_to_slack/xcomEntries/return_value
  *
  * The pre-request script waits until the run has finished.
  */
-prerequest: {
-  airflow3Only();
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('report_review', 'kit_11_approved'));
-  }
-}
+prerequest: { waitForRunsOn3(120, runUrl('report_review', 'kit_41_approved')); }
 test: {
-  status(200);
   const sent = pm.response.json().value;
   pm.test("the report, with the reviewer's note", () => pm.expect([sent.channel, sent.title, sent.note]).to.eql(['slack', 'Weekly sales', 'Figures checked by finance']));
 }
 
-/**
- * 9 · Reject the other report
+/** 9 · Reject the other report
+ * @call PATCH /dags/{DAG_ID}/dagRuns/{REJECTED}/taskInstances/review/-1/hitlDetails
  *
  * Its question has been waiting since request 2a.
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const answer = pm.response.json();
   pm.test("rejected, with the reason", () => pm.expect([answer.chosen_options, answer.params_input]).to.eql([['Reject'], {note: 'Returns are counted twice'}]));
 }
 
-/**
- * 10 · Ask again: clear the task
+/** 10 · Ask again: clear the task
+ * @call POST /dags/{DAG_ID}/clearTaskInstances
  *
  * The pre-request script first waits until the rejected run has finished (nothing published).
  */
-prerequest: {
-  airflow3Only();
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(120, runUrl('report_review', 'kit_11_rejected'));
-  }
-}
+prerequest: { waitForRunsOn3(120, runUrl('report_review', 'kit_41_rejected')); }
 test: {
-  status(200);
   const cleared = pm.response.json().task_instances.map(t => t.task_id).sort();
   pm.test("review and the tasks after it", () => pm.expect(cleared).to.eql(['choose_channel', 'post_to_slack', 'review', 'send_email']));
 }
 
-/**
- * 10.1a · The task's tries
+/** 10.1a · The task's tries
+ * @call GET /dags/{DAG_ID}/dagRuns/{REJECTED}/taskInstances/review/tries
  *
  * The pre-request script waits until try 2 asks its question (it is not answered: no need to wait longer).
  */
-prerequest: {
-  airflow3Only();
-  waitForQuestion('review', 0, 'kit_11_rejected');
-}
+prerequest: { waitForTaskOn3('report_review', 'review', ["awaiting_input", "deferred"], 0, 'kit_41_rejected'); }
 test: {
-  status(200);
   const tries = pm.response.json().task_instances.map(t => [t.try_number, t.state]);
   pm.test("try 1 finished, try 2 waits", () => {
     pm.expect(tries.map(t => t[0])).to.eql([1, 2]);
@@ -330,31 +221,23 @@ test: {
   });
 }
 
-/**
- * 10.1b · One try
+/** 10.1b · One try
+ * @call GET /dags/{DAG_ID}/dagRuns/{REJECTED}/taskInstances/review/-1/tries/1
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const first = pm.response.json();
   pm.test("try 1 succeeded", () => pm.expect([first.try_number, first.state]).to.eql([1, 'success']));
 }
 
-/**
- * 10.2 · Each try's question and answer
+/** 10.2 · Each try's question and answer
+ * @call GET /dags/{DAG_ID}/dagRuns/{REJECTED}/taskInstances/review/-1/hitlDetails/tries/{try_number}
  *
  * Sent once for each try (`hitlTry11`: 1, then 2).
  *
  * @where try_number = {{hitlTry11}}
  */
-prerequest: {
-  airflow3Only();
-  loopPre('hitlTry11', [1, 2]);
-}
+prerequest: { loopPre('hitlTry11', [1, 2]); }
 test: {
-  status(200);
   const detail = pm.response.json();
   const tryNumber = Number(pm.collectionVariables.get('hitlTry11'));
   pm.test("try 1 was rejected; try 2 waits for its answer", () => pm.expect([detail.task_instance.try_number, detail.response_received, detail.chosen_options]).to.eql(
@@ -362,43 +245,28 @@ test: {
   loopNext('hitlTry11', 2);
 }
 
-/**
- * Cleanup 1 · End the run that still waits
+/** Cleanup 1 · End the run that still waits
+ * @call PATCH /dags/{DAG_ID}/dagRuns/{REJECTED}
  *
  * A run that has not finished cannot be deleted (409): marking it failed ends it, and withdraws the question.
  */
-prerequest: {
-  airflow3Only();
-}
-test: {
-  status(200);
-  pm.test("failed", () => pm.expect(pm.response.json().state).to.eql('failed'));
-}
+test: { runStateIs('failed', "failed"); }
 
-/**
- * Cleanup 2 · Delete the runs
+/** Cleanup 2 · Delete the runs
+ * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in cleanup
+ * @status 204
  *
  * Sent once for each run id (`runId11`).
  *
  * @where run_id = {{runId11}}
  */
-prerequest: {
-  airflow3Only();
-  loopPre('runId11', ["kit_11_approved", "kit_11_rejected"]);
-}
-test: {
-  status(204);
-  loopNext('runId11', 2);
-}
+prerequest: { loopPre('runId11', ["kit_41_approved", "kit_41_rejected"]); }
+test: { loopNext('runId11', 2); }
 
-/**
- * Cleanup 3 · Check: the runs are gone
+/** Cleanup 3 · Check: the runs are gone
+ * @call GET /dags/{DAG_ID}/dagRuns
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const ids = pm.response.json().dag_runs.map(r => r.dag_run_id);
-  pm.test("none of this folder's runs is left", () => pm.expect(ids).to.not.include.any.members(['kit_11_approved', 'kit_11_rejected']));
+  pm.test("none of this folder's runs is left", () => pm.expect(ids).to.not.include.any.members(['kit_41_approved', 'kit_41_rejected']));
 }

@@ -1,5 +1,4 @@
-// The Postman side of notebooks/10_backfills.ipynb: one section per API call of the notebook, in order.
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/40_backfills.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * Airflow 3 only: on Airflow 2, which has no backfill API, every request of this folder skips itself. Send the
@@ -17,17 +16,9 @@
  * @where behavior = {{reprocessBehavior}}
  * @where was_paused = true
  * @where af.session.headers['Authorization'] = Bearer {{jwt}}
+ * @airflow3
+ * @status 200
  */
-
-/** Skipped on Airflow 2, which has no backfill API. */
-function airflow3Only() {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: no backfill API on Airflow 2
-}
-
-/** A request with its own Authorization header (a PUT, as the notebook sends it): none with auth off. */
-function ownAuthorization() {
-  if (pm.collectionVariables.get('authModeUsed') === 'none') pm.request.headers.remove('Authorization');  // auth off: no token
-}
 
 /**
  * Test lines of a request that creates a backfill, before its tests: on SQLite, Airflow answers 503 "Database is
@@ -57,29 +48,14 @@ function runStates($states) {
   pm.test("backfill runs", () => pm.expect(ids.every(id => byId[id].run_type === 'backfill')).to.eql(true));
 }
 
-/**
- * 0a · The DAG
+/** 0a · The DAG
+ * @call GET /dags/{DAG_ID}/details
  *
  * The pre-request script asks until Airflow has parsed `dags/daily_report.py` (404 until then), at most two
  * minutes, as the notebook does. The test keeps whether the DAG is paused in `reportWasPaused`.
  */
-prerequest: {
-  airflow3Only();
-  // As the notebook does: ask until the DAG is listed (404 until Airflow has parsed its file), at most 2 minutes.
-  const dagUrl = pm.variables.replaceIn('{{baseUrl}}{{api}}/dags/daily_report/details');
-  const signedIn = pm.request.headers.get('Authorization');
-  const deadline = Date.now() + 120 * 1000;
-  function ask() {
-    pm.sendRequest({url: dagUrl, header: signedIn ? {Authorization: signedIn} : {}}, (err, res) => {
-      if (!err && res.code === 200) return;
-      if (Date.now() > deadline) return console.error(`${dagUrl} answers ${err || res.code}`);
-      setTimeout(ask, 1000);
-    });
-  }
-  ask();
-}
+prerequest: { waitForDagOn3(pm.variables.replaceIn('{{baseUrl}}{{api}}/dags/daily_report/details'), 120); }
 test: {
-  status(200);
   const data = pm.response.json();
   pm.test("@daily, no catchup, no next run", () => {
     pm.expect(data.catchup).to.eql(false);
@@ -89,90 +65,69 @@ test: {
   pm.collectionVariables.set('reportWasPaused', String(data.is_paused));
 }
 
-/**
- * 0b · Keep the DAG paused for now
+/** 0b · Keep the DAG paused for now
+ * @call PATCH /dags/{DAG_ID} in keep-paused
  *
  * Sent only when the DAG was not paused (`reportWasPaused`), as in the notebook: a backfill's runs start at once
  * when their DAG is unpaused.
  */
 prerequest: {
-  airflow3Only();
   if (pm.collectionVariables.get('reportWasPaused') === 'true') pm.execution.skipRequest();  // paused already
 }
-test: {
-  status(200);
-  pm.test("paused", () => pm.expect(pm.response.json().is_paused).to.eql(true));
-}
+test: { pm.test("paused", () => pm.expect(pm.response.json().is_paused).to.eql(true)); }
 
-/**
- * 0c · Start clean: an active backfill left over?
+/** 0c · Start clean: an active backfill left over?
+ * @call GET /backfills in start-clean
  *
  * `order_by=-id` puts the newest backfills first, on the one page the request reads. The test keeps the id of
  * the active one (not completed), if any, in `leftoverBackfillId` (empty when there is none).
  *
  * @query order_by=-id
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const active = pm.response.json().backfills.filter(b => b.completed_at === null);
   pm.test("at most one active backfill per DAG", () => pm.expect(active.length).to.be.below(2));
   pm.collectionVariables.set('leftoverBackfillId', active.length ? String(active[0].id) : '');
 }
 
-/**
- * 0d · Start clean: cancel it
+/** 0d · Start clean: cancel it
+ * @call PUT {api}/backfills/{leftover['id']}/cancel
  *
  * Cancels the active backfill that request 0c found (`leftoverBackfillId`); skipped when there is none.
  */
 prerequest: {
-  airflow3Only();
-  if (!pm.collectionVariables.get('leftoverBackfillId')) pm.execution.skipRequest();  // none
+  skipUnless('leftoverBackfillId');
   ownAuthorization();
 }
-test: {
-  status(200);
-  pm.test("completed", () => pm.expect(pm.response.json().completed_at).to.be.a('string'));
-}
+test: { pm.test("completed", () => pm.expect(pm.response.json().completed_at).to.be.a('string')); }
 
-/**
- * 0e · Start clean: delete leftover runs
+/** 0e · Start clean: delete leftover runs
+ * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in start-clean
+ * @status 204 404
  *
  * Sent once for each of the folder's five run ids (`backfillRunId`). 204: deleted; 404: nothing to delete.
  */
 prerequest: {
-  airflow3Only();
   loopPre('backfillRunId', ["backfill__2024-01-01T00:00:00+00:00", "backfill__2024-01-02T00:00:00+00:00", "backfill__2024-01-03T00:00:00+00:00", "backfill__2024-01-04T00:00:00+00:00", "backfill__2024-01-05T00:00:00+00:00"]);
 }
-test: {
-  status(204, 404);
-  loopNext('backfillRunId', 5);
-}
+test: { loopNext('backfillRunId', 5); }
 
-/**
- * 1 · Which runs would a backfill make? A dry run
+/** 1 · Which runs would a backfill make? A dry run
+ * @call POST /backfills/dry_run in dry-run
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const dates = pm.response.json().backfills.map(b => b.logical_date);
   pm.test("one run per day, 1 to 3 January 2024", () => pm.expect(dates).to.eql(['2024-01-01T00:00:00Z', '2024-01-02T00:00:00Z', '2024-01-03T00:00:00Z']));
 }
 
-/**
- * 2a · Create a backfill
+/** 2a · Create a backfill
+ * @call POST /backfills in create
+ * @status none
  *
  * The test keeps the backfill's id in `backfillId`. A 503 "Database is locked" (SQLite was busy) is sent again,
  * as in the notebook.
  */
-prerequest: {
-  airflow3Only();
-  waitIfSentAgain();
-}
+prerequest: { waitIfSentAgain(); }
 test: {
   againIfBusy();
   if (pm.collectionVariables.get('backfillTries') === '0') {
@@ -187,37 +142,23 @@ test: {
   }
 }
 
-/**
- * 2b · Its runs
+/** 2b · Its runs
+ * @call GET /dags/{DAG_ID}/dagRuns in runs-created
  */
-prerequest: {
-  airflow3Only();
-}
-test: {
-  status(200);
-  runStates(['queued', 'queued', 'queued']);
-}
+test: { runStates(['queued', 'queued', 'queued']); }
 
-/**
- * 3 · The backfills of a DAG
+/** 3 · The backfills of a DAG
+ * @call GET /backfills in list-backfills
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const mine = pm.response.json().backfills.find(b => String(b.id) === pm.collectionVariables.get('backfillId'));
   pm.test("lists this backfill, active", () => pm.expect(mine.completed_at).to.eql(null));
 }
 
-/**
- * 4 · One backfill
+/** 4 · One backfill
+ * @call GET /backfills/{backfill_id}
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const data = pm.response.json();
   pm.test("this backfill, active", () => {
     pm.expect(String(data.id)).to.eql(pm.collectionVariables.get('backfillId'));
@@ -225,40 +166,28 @@ test: {
   });
 }
 
-/**
- * 5a · Cancel a backfill
+/** 5a · Cancel a backfill
+ * @call PUT {api}/backfills/{backfill_id}/cancel
  */
-prerequest: {
-  airflow3Only();
-  ownAuthorization();
-}
+prerequest: { ownAuthorization(); }
 test: {
-  status(200);
   const data = pm.response.json();
   pm.test("paused and completed", () => { pm.expect(data.is_paused).to.eql(true); pm.expect(data.completed_at).to.be.a('string'); });
 }
 
-/**
- * 5b · Its runs failed
+/** 5b · Its runs failed
+ * @call GET /dags/{DAG_ID}/dagRuns in runs-failed
  */
-prerequest: {
-  airflow3Only();
-}
-test: {
-  status(200);
-  runStates(['failed', 'failed', 'failed']);
-}
+test: { runStates(['failed', 'failed', 'failed']); }
 
-/**
- * 6a · A backfill that runs, one day at a time
+/** 6a · A backfill that runs, one day at a time
+ * @call POST /backfills in create-running
+ * @status none
  *
  * The test keeps its id in `secondBackfillId`. A 503 "Database is locked" (SQLite was busy) is sent again, as
  * in the notebook.
  */
-prerequest: {
-  airflow3Only();
-  waitIfSentAgain();
-}
+prerequest: { waitIfSentAgain(); }
 test: {
   againIfBusy();
   if (pm.collectionVariables.get('backfillTries') === '0') {
@@ -272,85 +201,57 @@ test: {
   }
 }
 
-/**
- * 6b · Pause the backfill
+/** 6b · Pause the backfill
+ * @call PUT {api}/backfills/{second_id}/pause
  */
-prerequest: {
-  airflow3Only();
-  ownAuthorization();
-}
-test: {
-  status(200);
-  pm.test("paused", () => pm.expect(pm.response.json().is_paused).to.eql(true));
-}
+prerequest: { ownAuthorization(); }
+test: { pm.test("paused", () => pm.expect(pm.response.json().is_paused).to.eql(true)); }
 
-/**
- * 6c · Unpause the DAG
+/** 6c · Unpause the DAG
+ * @call PATCH /dags/{DAG_ID} in unpause
  */
-prerequest: {
-  airflow3Only();
-}
-test: {
-  status(200);
-  pm.test("unpaused", () => pm.expect(pm.response.json().is_paused).to.eql(false));
-}
+test: { pm.test("unpaused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
-/**
- * 6d · Its runs wait
+/** 6d · Its runs wait
+ * @call GET /dags/{DAG_ID}/dagRuns in unpause
  *
  * The pre-request script waits three seconds first, as the notebook does.
  */
 prerequest: {
-  airflow3Only();
   setTimeout(() => {}, 3000);  // three seconds: the scheduler would have started a run by then
 }
-test: {
-  status(200);
-  runStates(['failed', 'failed', 'failed', 'queued', 'queued']);
-}
+test: { runStates(['failed', 'failed', 'failed', 'queued', 'queued']); }
 
-/**
- * 6e · Unpause the backfill
+/** 6e · Unpause the backfill
+ * @call PUT {api}/backfills/{second_id}/unpause
  */
-prerequest: {
-  airflow3Only();
-  ownAuthorization();
-}
-test: {
-  status(200);
-  pm.test("unpaused", () => pm.expect(pm.response.json().is_paused).to.eql(false));
-}
+prerequest: { ownAuthorization(); }
+test: { pm.test("unpaused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
-/**
- * 6f · Watch its runs
+/** 6f · Watch its runs
+ * @call GET /dags/{DAG_ID}/dagRuns in watch-runs
  *
  * The pre-request script waits for the backfill's two runs (asking once a second, as `af.wait_for_run()`
  * does) before this request is sent.
  */
 prerequest: {
-  airflow3Only();
   waitForRuns(300,
               runUrl('daily_report', 'backfill__2024-01-04T00:00:00+00:00'),
               runUrl('daily_report', 'backfill__2024-01-05T00:00:00+00:00'));
 }
 test: {
-  status(200);
   runStates(['failed', 'failed', 'failed', 'success', 'success']);
   const first = byId['backfill__2024-01-04T00:00:00+00:00'], second = byId['backfill__2024-01-05T00:00:00+00:00'];  // byId: from runStates
   pm.test("one at a time (max_active_runs 1)", () => pm.expect(Date.parse(second.start_date)).to.be.at.least(Date.parse(first.end_date)));
 }
 
-/**
- * 7 · Days that already have a run: reprocess_behavior
+/** 7 · Days that already have a run: reprocess_behavior
+ * @call POST /backfills/dry_run in reprocess-dry-run
  *
  * Sent once for each behaviour (`reprocessBehavior`: none, failed, completed), as the notebook's loop does.
  */
-prerequest: {
-  airflow3Only();
-  loopPre('reprocessBehavior', ["none", "failed", "completed"]);
-}
+prerequest: { loopPre('reprocessBehavior', ["none", "failed", "completed"]); }
 test: {
-  status(200);
   const behavior = pm.collectionVariables.get('reprocessBehavior');
   const days = pm.response.json().backfills.map(b => b.logical_date.slice(0, 10));
   const expected = {none: ['2024-01-06'], failed: ['2024-01-01', '2024-01-02', '2024-01-03', '2024-01-06'],
@@ -359,54 +260,41 @@ test: {
   loopNext('reprocessBehavior', 3);
 }
 
-/**
- * Cleanup 1 · The DAG paused again, as it was
+/** Cleanup 1 · The DAG paused again, as it was
+ * @call PATCH /dags/{DAG_ID} in cleanup
  *
  * The pre-request script sends the state the DAG had when the folder began (`reportWasPaused`).
  */
 prerequest: {
-  airflow3Only();
   pm.request.body.update(JSON.stringify({is_paused: pm.collectionVariables.get('reportWasPaused') !== 'false'}));
 }
 test: {
-  status(200);
   pm.test("as it was", () => pm.expect(String(pm.response.json().is_paused)).to.eql(pm.collectionVariables.get('reportWasPaused') || 'true'));
 }
 
-/**
- * Cleanup 2 · Delete the runs
+/** Cleanup 2 · Delete the runs
+ * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in cleanup
+ * @status 204
  *
  * Sent once for each of the folder's five run ids (`backfillRunId`).
  */
 prerequest: {
-  airflow3Only();
   loopPre('backfillRunId', ["backfill__2024-01-01T00:00:00+00:00", "backfill__2024-01-02T00:00:00+00:00", "backfill__2024-01-03T00:00:00+00:00", "backfill__2024-01-04T00:00:00+00:00", "backfill__2024-01-05T00:00:00+00:00"]);
 }
-test: {
-  status(204);
-  loopNext('backfillRunId', 5);
-}
+test: { loopNext('backfillRunId', 5); }
 
-/**
- * Cleanup 3 · Check: the runs are gone
+/** Cleanup 3 · Check: the runs are gone
+ * @call GET /dags/{DAG_ID}/dagRuns in cleanup
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const ids = pm.response.json().dag_runs.map(r => r.dag_run_id);
   pm.test("none of the folder's runs is left", () => pm.expect(ids.filter(id => id.startsWith('backfill__2024-01-0'))).to.eql([]));
 }
 
-/**
- * Cleanup 4 · The backfills stay
+/** Cleanup 4 · The backfills stay
+ * @call GET /backfills in backfills-stay
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const ids = pm.response.json().backfills.map(b => String(b.id));
   pm.test("both backfills are still listed", () => pm.expect(ids).to.include.members([pm.collectionVariables.get('backfillId'), pm.collectionVariables.get('secondBackfillId')]));
 }

@@ -1,5 +1,4 @@
-// The Postman side of notebooks/08_migration.ipynb: one section per API call of the notebook, in order.
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/90_migration.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * Run it with either environment. With *Local Airflow 2.11* the requests 1.x succeed, as in the webinar, and
@@ -11,6 +10,7 @@
  * @where run['dag_run_id'] = {{migrationLeftoverRunId}}
  * @where RUN = {{migrationRunId}}
  * @where token_response.json()['access_token'] = {{migrationToken}}
+ * @status 200
  */
 
 /** The webinar's requests sign themselves in with Basic auth, on Airflow 2 and 3 alike (with the header
@@ -21,88 +21,76 @@ function basicAuthAsTheWebinar() {
   pm.request.headers.upsert({key: 'Authorization', value: 'Basic ' + CryptoJS.enc.Base64.stringify(CryptoJS.enc.Utf8.parse(pair))});
 }
 
-/**
- * 0a · Start clean: a leftover run for the date?
+/** Tests of a webinar GET sent to Airflow 3: 404, and the answer says that /api/v1 is gone. */
+function goneOnAirflow3() {
+  pm.test("Airflow 3: 404, /api/v1 is gone", () => pm.expect(pm.response.code).to.eql(404));
+  pm.test("Airflow 3 says so", () => pm.expect(pm.response.text()).to.include("/api/v1 has been removed in Airflow 3"));
+}
+
+/** 0a · Start clean: a leftover run for the date?
+ * @call GET /dags/random_failures/dagRuns in start-clean
  *
  * On Airflow 2 the pre-request script writes `execution_date_gte`/`_lte`. The test keeps the leftover's id
  * in `migrationLeftoverRunId`.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2 still calls it execution_date
-    pm.request.url.query.each(q => { q.key = q.key.replace('logical_date', 'execution_date'); });
-  }
-}
-test: {
-  status(200);
-  const found = pm.response.json().dag_runs.map(r => r.dag_run_id);
-  pm.test("at most one run for the date", () => pm.expect(found.length).to.be.below(2));
-  pm.collectionVariables.set('migrationLeftoverRunId', found[0] || '');
-}
+prerequest: { logicalDateQueryOn2(); }
+test: { keepLeftoverRun('migrationLeftoverRunId', "at most one run for the date"); }
 
-/**
- * 0b · Delete the leftover, if any
+/** 0b · Delete the leftover, if any
+ * @call DELETE /dags/random_failures/dagRuns/{run['dag_run_id']}
+ * @status 204
  *
  * Deletes the leftover request 0a found; skipped when there is none.
  */
-prerequest: {
-  if (!pm.collectionVariables.get('migrationLeftoverRunId')) pm.execution.skipRequest();  // none
-}
-test: {
-  status(204);
-}
+prerequest: { skipUnless('migrationLeftoverRunId'); }
 
-/**
- * 1.1 · Webinar call 1 as it was: Get Providers
+/** 1.1 · Webinar call 1 as it was: Get Providers
+ * @call GET {af.url}/api/v1/providers
+ * @status none
  *
  * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
  * Airflow 3 the status that says /api/v1 is gone.
  */
-prerequest: {
-  basicAuthAsTheWebinar();
-}
+prerequest: { basicAuthAsTheWebinar(); }
 test: {
   const onAirflow2 = pm.collectionVariables.get('major') === '2';
   if (onAirflow2) {
     status(200);
     pm.test("lists providers", () => pm.expect(pm.response.json().providers).to.be.an("array").that.is.not.empty);
   } else {
-    pm.test("Airflow 3: 404, /api/v1 is gone", () => pm.expect(pm.response.code).to.eql(404));
-    pm.test("Airflow 3 says so", () => pm.expect(pm.response.text()).to.include("/api/v1 has been removed in Airflow 3"));
+    goneOnAirflow3();
   }
 }
 
-/**
- * 1.2 · Webinar call 2 as it was: Get Import Errors
+/** 1.2 · Webinar call 2 as it was: Get Import Errors
+ * @call GET {af.url}/api/v1/importErrors
+ * @status none
  *
  * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
  * Airflow 3 the status that says /api/v1 is gone.
  */
-prerequest: {
-  basicAuthAsTheWebinar();
-}
+prerequest: { basicAuthAsTheWebinar(); }
 test: {
   const onAirflow2 = pm.collectionVariables.get('major') === '2';
   if (onAirflow2) {
     status(200);
     pm.test("answers import_errors", () => pm.expect(pm.response.json().import_errors).to.be.an("array"));
   } else {
-    pm.test("Airflow 3: 404, /api/v1 is gone", () => pm.expect(pm.response.code).to.eql(404));
-    pm.test("Airflow 3 says so", () => pm.expect(pm.response.text()).to.include("/api/v1 has been removed in Airflow 3"));
+    goneOnAirflow3();
   }
 }
 
-/**
- * 1.3 · Webinar call 3 as it was: Trigger a DAG Run
+/** 1.3 · Webinar call 3 as it was: Trigger a DAG Run
+ * @call POST {af.url}/api/v1/dags/random_failures/dagRuns
+ * @status none
  *
  * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
  * Airflow 3 the status that says /api/v1 is gone. On 2.11 the test keeps the run id in `migrationRunId`.
  */
-prerequest: {
-  basicAuthAsTheWebinar();
-}
+prerequest: { basicAuthAsTheWebinar(); }
 test: {
   const onAirflow2 = pm.collectionVariables.get('major') === '2';
   if (onAirflow2) {
@@ -115,29 +103,28 @@ test: {
   }
 }
 
-/**
- * 1.4 · Webinar call 4 as it was: GET DAG Runs
+/** 1.4 · Webinar call 4 as it was: GET DAG Runs
+ * @call GET {af.url}/api/v1/dags/random_failures/dagRuns
+ * @status none
  *
  * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
  * Airflow 3 the status that says /api/v1 is gone.
  */
-prerequest: {
-  basicAuthAsTheWebinar();
-}
+prerequest: { basicAuthAsTheWebinar(); }
 test: {
   const onAirflow2 = pm.collectionVariables.get('major') === '2';
   if (onAirflow2) {
     status(200);
     pm.test("the run is listed", () => pm.expect(pm.response.json().dag_runs.map(r => r.dag_run_id)).to.include(pm.collectionVariables.get('migrationRunId')));
   } else {
-    pm.test("Airflow 3: 404, /api/v1 is gone", () => pm.expect(pm.response.code).to.eql(404));
-    pm.test("Airflow 3 says so", () => pm.expect(pm.response.text()).to.include("/api/v1 has been removed in Airflow 3"));
+    goneOnAirflow3();
   }
 }
 
-/**
- * 1.5 · Webinar call 5 as it was: Rerun Tasks
+/** 1.5 · Webinar call 5 as it was: Rerun Tasks
+ * @call POST {af.url}/api/v1/dags/random_failures/clearTaskInstances
+ * @status none
  *
  * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
  * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
@@ -160,21 +147,19 @@ test: {
   }
 }
 
-/**
- * 2.1 · Step 1: /api/v2, still with Basic auth
+/** 2.1 · Step 1: /api/v2, still with Basic auth
+ * @call GET {af.url}/api/v2/providers in step-1-basic-auth
+ * @status 401
+ * @airflow3
  *
  * Sent with Basic auth by its pre-request script. Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-  basicAuthAsTheWebinar();
-}
-test: {
-  status(401);
-}
+prerequest: { basicAuthAsTheWebinar(); }
 
-/**
- * 2.2 · Step 2: a token instead
+/** 2.2 · Step 2: a token instead
+ * @call POST {af.url}/auth/token
+ * @status 200 201
+ * @airflow3
  *
  * The body takes `username` and `password` from the environment (the notebook sends the webinar's
  * `admin`/`admin`). The test keeps the token in `migrationToken`, which requests 2.3 to 2.6 send. Skipped on
@@ -182,194 +167,138 @@ test: {
  *
  * @where {'username': 'admin', 'password': 'admin'} = {"username": "{{username}}", "password": "{{password}}"}
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-  if (pm.collectionVariables.get('authModeUsed') === 'token') pm.execution.skipRequest();
-}
+prerequest: { if (pm.collectionVariables.get('authModeUsed') === 'token') pm.execution.skipRequest(); }
 test: {
-  status(200, 201);
   const token = pm.response.json().access_token;
   pm.test("answers an access_token (a JWT)", () => pm.expect(token).to.match(/^ey/));
   pm.collectionVariables.set('migrationToken', token);
 }
 
-/**
- * 2.3 · Call 1 with the token
+/** 2.3 · Call 1 with the token
+ * @call GET {af.url}/api/v2/providers in step-2-token
+ * @airflow3
  *
  * Sends `Authorization: Bearer {{migrationToken}}`. Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
-test: {
-  status(200);
-}
 
-/**
- * 2.4 · Call 2 with the token
+/** 2.4 · Call 2 with the token
+ * @call GET {af.url}/api/v2/importErrors
+ * @airflow3
  *
  * Sends `Authorization: Bearer {{migrationToken}}`. Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
-test: {
-  status(200);
-}
 
-/**
- * 2.5 · Step 3: the webinar's trigger body on /api/v2
+/** 2.5 · Step 3: the webinar's trigger body on /api/v2
+ * @call POST {af.url}/api/v2/dags/random_failures/dagRuns
+ * @status 422
+ * @airflow3
  *
  * Sends `Authorization: Bearer {{migrationToken}}`. Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
 test: {
-  status(422);
   const problems = pm.response.json().detail.map(e => `${e.loc[e.loc.length - 1]} ${e.type}`).sort();
   pm.test("execution_date refused, logical_date missing", () => pm.expect(problems).to.eql(['execution_date extra_forbidden', 'logical_date missing']));
 }
 
-/**
- * 2.6 · Step 3: the webinar's clear body on /api/v2
+/** 2.6 · Step 3: the webinar's clear body on /api/v2
+ * @call POST {af.url}/api/v2/dags/random_failures/clearTaskInstances
+ * @status 422
+ * @airflow3
  *
  * Sends `Authorization: Bearer {{migrationToken}}`. Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
 test: {
-  status(422);
   const problems = pm.response.json().detail.map(e => `${e.loc[e.loc.length - 1]} ${e.type}`).sort();
   pm.test("the two SubDAG keys are refused", () => pm.expect(problems).to.eql(['include_parentdag extra_forbidden', 'include_subdags extra_forbidden']));
 }
 
-/**
- * 3.1 · Airflow 3 form of call 1: Get Providers
+/** 3.1 · Airflow 3 form of call 1: Get Providers
+ * @call GET /providers
+ * @airflow3
  *
  * Skipped on Airflow 2. (On 2.11 the requests 1.x are these calls.)
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
 test: {
-  status(200);
   pm.test("has the standard provider", () => pm.expect(pm.response.json().providers.map(p => p.package_name)).to.include('apache-airflow-providers-standard'));
 }
 
-/**
- * 3.2 · Airflow 3 form of call 2: Get Import Errors
+/** 3.2 · Airflow 3 form of call 2: Get Import Errors
+ * @call GET /importErrors
+ * @airflow3
  *
  * Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
-test: {
-  status(200);
-  pm.test("answers import_errors", () => pm.expect(pm.response.json().import_errors).to.be.an("array"));
-}
+test: { pm.test("answers import_errors", () => pm.expect(pm.response.json().import_errors).to.be.an("array")); }
 
-/**
- * 3.3 · Airflow 3 form of call 3: Trigger a DAG Run
+/** 3.3 · Airflow 3 form of call 3: Trigger a DAG Run
+ * @call POST /dags/random_failures/dagRuns
+ * @airflow3
  *
  * The test keeps the run id in `migrationRunId`. Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
 test: {
-  status(200);
   const data = pm.response.json();
   pm.test("queued, for the webinar's date", () => { pm.expect(data.state).to.eql('queued'); pm.expect(data.logical_date).to.match(/^2024-02-03T14:15:22/); });
   pm.collectionVariables.set('migrationRunId', data.dag_run_id);
 }
 
-/**
- * 3.4 · Airflow 3 form of call 4: GET DAG Runs
+/** 3.4 · Airflow 3 form of call 4: GET DAG Runs
+ * @call GET /dags/random_failures/dagRuns in call-4-airflow3
+ * @airflow3
  *
  * Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
 test: {
-  status(200);
   pm.test("the run of 3.3, only", () => pm.expect(pm.response.json().dag_runs.map(r => r.dag_run_id)).to.eql([pm.collectionVariables.get('migrationRunId')]));
 }
 
-/**
- * 3.5 · Airflow 3 form of call 5: Rerun Tasks
+/** 3.5 · Airflow 3 form of call 5: Rerun Tasks
+ * @call POST /dags/random_failures/clearTaskInstances
+ * @airflow3
  *
  * The pre-request script first waits until the run has failed. Skipped on Airflow 2.
  */
 prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
   if (pm.collectionVariables.get('major') !== '2') {  // wait until the run has failed
     waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId')));
   }
 }
 test: {
-  status(200);
   const cleared = pm.response.json().task_instances.map(t => [t.task_id, t.dag_run_id]).sort();
   const run = pm.collectionVariables.get('migrationRunId');
   pm.test("cleared task_3, task_4, task_5 of the run", () => pm.expect(cleared).to.eql([['task_3', run], ['task_4', run], ['task_5', run]]));
 }
 
-/**
- * 3.6 · Check: the cleared tasks re-ran
+/** 3.6 · Check: the cleared tasks re-ran
+ * @call GET /dags/random_failures/dagRuns/{RUN}/taskInstances
+ * @airflow3
  *
  * The pre-request script waits until the run has finished again. Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-  if (pm.collectionVariables.get('major') !== '2') {
-    waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId')));
-  }
-}
-test: {
-  status(200);
-  allSucceededTask3OnTry2();
-}
+prerequest: { waitForRunsOn3(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId'))); }
+test: { allSucceededTask3OnTry2(); }
 
-/**
- * 3.7 · Check: the run succeeded
+/** 3.7 · Check: the run succeeded
+ * @call GET /dags/random_failures/dagRuns/{RUN}
+ * @airflow3
  *
  * Skipped on Airflow 2.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only: on Airflow 2 the requests 1.x are these calls
-}
-test: {
-  status(200);
-  pm.test("the run is success", () => pm.expect(pm.response.json().state).to.eql('success'));
-}
+test: { runStateIs('success', "the run is success"); }
 
-/**
- * Cleanup 1 · Delete the run
+/** Cleanup 1 · Delete the run
+ * @call DELETE /dags/random_failures/dagRuns/{RUN}
+ * @status 204
  *
  * The run this folder made (on Airflow 2 by request 1.3, `/api/v1/...`), once it has finished: the pre-
  * request script waits.
  */
-prerequest: {
-  waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId')));
-}
-test: {
-  status(204);
-}
+prerequest: { waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('migrationRunId'))); }
 
-/**
- * Cleanup 2 · Check: no run for the date
+/** Cleanup 2 · Check: no run for the date
+ * @call GET /dags/random_failures/dagRuns in cleanup
  *
  * On Airflow 2 the pre-request script writes `execution_date_gte`/`_lte`.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2 still calls it execution_date
-    pm.request.url.query.each(q => { q.key = q.key.replace('logical_date', 'execution_date'); });
-  }
-}
-test: {
-  status(200);
-  pm.test("no run for the date", () => pm.expect(pm.response.json().dag_runs).to.eql([]));
-}
+prerequest: { logicalDateQueryOn2(); }
+test: { pm.test("no run for the date", () => pm.expect(pm.response.json().dag_runs).to.eql([])); }

@@ -1,11 +1,10 @@
-// The Postman side of notebooks/09_assets.ipynb: one section per API call of the notebook, in order.
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/30_assets.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * The folder does what the notebook does with the DAGs `asset_producer`, `asset_consumer` and
  * `asset_two_inputs`: it reports asset events (which stay: the API deletes no events, they are history),
  * waits for the runs they start (their run ids are Airflow's: the requests that need a run wait for it in
- * their pre-request script and keep its id), materializes `sales_landing` (run `kit_09_materialize`), and
+ * their pre-request script and keep its id), materializes `sales_landing` (run `kit_30_materialize`), and
  * sets state on it. It deletes the runs of the three DAGs, their queued events and the asset's state at the
  * end, and what an interrupted run left at the start. The assets' ids are looked up first (`salesAssetId`,
  * `ratesAssetId`). On Airflow 2.11 assets are datasets: the requests that have a 2.11 equivalent change
@@ -16,6 +15,7 @@
  * @where RATES_ID = {{ratesAssetId}}
  * @where alias_id = {{assetsAliasId}}
  * @where two_run_id = {{twoInputsRunId}}
+ * @status 200
  */
 
 /** On Airflow 2.11 the request's path (after {{api}}) is `segments`: datasets instead of assets. */
@@ -57,49 +57,25 @@ function waitForDagRuns($dag, $count, $seconds, $then) {
   }
 }
 
-/** Skipped on Airflow 2.11, which has no equivalent. */
-function airflow3Only() {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only
-}
-
 /**
- * 0a · Start clean: the lesson's DAGs are listed
+ * The start and the end of the folder delete the runs of its three DAGs: a request that lists them is sent
+ * once for each DAG (`assetsDagId`, pre-request lines), and collects them in `assetsRuns` (test lines).
  */
-test: {
-  status(200);
-  const ids = pm.response.json().dags.map(d => d.dag_id);
-  pm.test("the three DAGs of dags/asset_*.py are listed", () => pm.expect(ids).to.include.members(['asset_producer', 'asset_consumer', 'asset_two_inputs']));
-}
-
-/**
- * 0b · Start clean: runs of the three DAGs
- *
- * Sent once for each DAG (`assetsDagId`), as the notebook's loop; the test keeps the runs it finds in
- * `assetsRuns` for request 0c.
- *
- * @where dag_id = {{assetsDagId}}
- */
-prerequest: {
+function eachDag() {
   loopPre('assetsDagId', ["asset_producer", "asset_consumer", "asset_two_inputs"]);
   if (Number(pm.collectionVariables.get('assetsDagIdIndex') || 0) === 0) pm.collectionVariables.set('assetsRuns', '[]');
 }
-test: {
-  status(200);
+
+/** keepRuns(): the test lines of that request. */
+function keepRuns() {
   const found = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]');
   pm.response.json().dag_runs.forEach(r => found.push([r.dag_id, r.dag_run_id]));
   pm.collectionVariables.set('assetsRuns', JSON.stringify(found));
   loopNext('assetsDagId', 3);
 }
 
-/**
- * 0c · Start clean: delete them
- *
- * Sent once for each run request 0b found (`assetsRunDagId`, `assetsRunId`); skipped when there is none.
- *
- * @where dag_id = {{assetsRunDagId}}
- * @where run['dag_run_id'] = {{assetsRunId}}
- */
-prerequest: {
+/** The request that deletes them is sent once for each run in `assetsRuns` (skipped when there is none). */
+function nextRun() {
   const runs = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]');
   if (!runs.length) {
     pm.execution.skipRequest();  // nothing to delete
@@ -108,24 +84,55 @@ prerequest: {
     pm.collectionVariables.set('assetsRunId', runs[0][1]);
   }
 }
-test: {
-  status(204);
+
+/** thenTheNext(): the test lines of that request. */
+function thenTheNext() {
   const runs = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]').slice(1);
   pm.collectionVariables.set('assetsRuns', JSON.stringify(runs));
   if (runs.length) pm.execution.setNextRequest(pm.info.requestId);  // the next run
 }
 
-/**
- * 0d · Start clean: the assets' ids
+/** 0a · Start clean: the lesson's DAGs are listed
+ * @call GET /dags
+ */
+test: {
+  const ids = pm.response.json().dags.map(d => d.dag_id);
+  pm.test("the three DAGs of dags/asset_*.py are listed", () => pm.expect(ids).to.include.members(['asset_producer', 'asset_consumer', 'asset_two_inputs']));
+}
+
+/** 0b · Start clean: runs of the three DAGs
+ * @call GET /dags/{dag_id}/dagRuns in start-clean
+ *
+ * Sent once for each DAG (`assetsDagId`), as the notebook's loop; the test keeps the runs it finds in
+ * `assetsRuns` for request 0c.
+ *
+ * @where dag_id = {{assetsDagId}}
+ */
+prerequest: {
+  eachDag();
+}
+test: { keepRuns(); }
+
+/** 0c · Start clean: delete them
+ * @call DELETE /dags/{dag_id}/dagRuns/{run['dag_run_id']} in start-clean
+ * @status 204
+ *
+ * Sent once for each run request 0b found (`assetsRunDagId`, `assetsRunId`); skipped when there is none.
+ *
+ * @where dag_id = {{assetsRunDagId}}
+ * @where run['dag_run_id'] = {{assetsRunId}}
+ */
+prerequest: { nextRun(); }
+test: { thenTheNext(); }
+
+/** 0d · Start clean: the assets' ids
+ * @call GET /assets in start-clean
  *
  * The test keeps the ids of `sales_landing` and `fx_rates` in `salesAssetId` and `ratesAssetId`. On Airflow
  * 2.11: `GET /api/v1/datasets`.
  */
-prerequest: {
-  pathOn2(['datasets']);
-}
+prerequest: { pathOn2(['datasets']); }
 test: {
-  status(200);
   const assets = pm.response.json().assets || pm.response.json().datasets;
   const idOf = (uri) => (assets.find(a => a.uri === uri) || {}).id;
   pm.test("both assets are there", () => {
@@ -136,36 +143,25 @@ test: {
   pm.collectionVariables.set('ratesAssetId', String(idOf('s3://kit-landing-zone/fx-rates')));
 }
 
-/**
- * 0e · Start clean: nothing queued
+/** 0e · Start clean: nothing queued
+ * @call DELETE /dags/asset_two_inputs/assets/queuedEvents in start-clean
+ * @status 204 404
  *
  * 204: deleted; 404: nothing was waiting.
  */
-prerequest: {
-  pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']);
-}
-test: {
-  status(204, 404);
-}
+prerequest: { pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']); }
 
-/**
- * 0f · Start clean: no state on the asset (Airflow 3.3)
+/** 0f · Start clean: no state on the asset (Airflow 3.3)
+ * @call DELETE /assets/{SALES_ID}/state-store in start-clean
+ * @status 204
+ * @airflow3
  */
-prerequest: {
-  airflow3Only();
-}
-test: {
-  status(204);
-}
 
-/**
- * 1a · The assets
+/** 1a · The assets
+ * @call GET /assets in assets
  */
-prerequest: {
-  pathOn2(['datasets']);
-}
+prerequest: { pathOn2(['datasets']); }
 test: {
-  status(200);
   const assets = pm.response.json().assets || pm.response.json().datasets;
   const dagsOn = (uri) => ((assets.find(a => a.uri === uri) || {}).scheduled_dags || (assets.find(a => a.uri === uri) || {}).consuming_dags || []).map(d => d.dag_id).sort();
   pm.test("the DAGs scheduled on each asset", () => {
@@ -174,16 +170,13 @@ test: {
   });
 }
 
-/**
- * 1b · One asset
+/** 1b · One asset
+ * @call GET /assets/{SALES_ID}
  *
  * On Airflow 2.11 by its URI: `GET /api/v1/datasets/s3%3A%2F%2Fkit-landing-zone%2Fsales`.
  */
-prerequest: {
-  pathOn2(['datasets', encodeURIComponent('s3://kit-landing-zone/sales')]);
-}
+prerequest: { pathOn2(['datasets', encodeURIComponent('s3://kit-landing-zone/sales')]); }
 test: {
-  status(200);
   const asset = pm.response.json();
   pm.test("sales_landing, made by asset_producer", () => {
     pm.expect(asset.uri).to.eql('s3://kit-landing-zone/sales');
@@ -191,43 +184,34 @@ test: {
   });
 }
 
-/**
- * 1c · Asset aliases (Airflow 3)
+/** 1c · Asset aliases (Airflow 3)
+ * @call GET /assets/aliases
+ * @airflow3
  *
  * The test keeps the id of `kit_landing_zone` in `assetsAliasId`.
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const alias = pm.response.json().asset_aliases.find(a => a.name === 'kit_landing_zone');
   pm.test("the alias kit_landing_zone", () => pm.expect(alias).to.be.an('object'));
   pm.collectionVariables.set('assetsAliasId', String(alias.id));
 }
 
-/**
- * 1d · One asset alias (Airflow 3)
+/** 1d · One asset alias (Airflow 3)
+ * @call GET /assets/aliases/{alias_id}
+ * @airflow3
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   pm.test("kit_landing_zone, group asset", () => pm.expect([pm.response.json().name, pm.response.json().group]).to.eql(['kit_landing_zone', 'asset']));
 }
 
-/**
- * 3 · An external system reports: this data changed
+/** 3 · An external system reports: this data changed
+ * @call POST /assets/events in report-event
  *
  * The test keeps the event's id in `reportedEventId`. On Airflow 2.11: `POST /api/v1/datasets/events`
  * with `dataset_uri` instead of `asset_id`.
  */
-prerequest: {
-  eventBodyOn2('s3://kit-landing-zone/sales');
-}
+prerequest: { eventBodyOn2('s3://kit-landing-zone/sales'); }
 test: {
-  status(200);
   const event = pm.response.json();
   pm.test("the event, with the extra and from_rest_api", () => {
     pm.expect(event.extra.key).to.eql('sales/2024-05-14/orders.csv');
@@ -237,27 +221,24 @@ test: {
   pm.collectionVariables.set('reportedEventId', String(event.id));
 }
 
-/**
- * 4 · Every DAG scheduled on the asset runs
+/** 4 · Every DAG scheduled on the asset runs
+ * @call GET /dags/{dag_id}/dagRuns in consumer-runs
  *
  * The pre-request script waits until `asset_consumer` has a finished run, as the notebook's
  * `finished_runs()` does.
  *
  * @where dag_id = asset_consumer
  */
-prerequest: {
-  waitForDagRuns('asset_consumer', 1, 120, () => {});
-}
+prerequest: { waitForDagRuns('asset_consumer', 1, 120, () => {}); }
 test: {
-  status(200);
   const runs = pm.response.json().dag_runs;
   pm.test("one asset-triggered run, succeeded", () => {
     pm.expect(runs.map(r => [r.run_type, r.state])).to.eql([[pm.collectionVariables.get('major') === '2' ? 'dataset_triggered' : 'asset_triggered', 'success']]);
   });
 }
 
-/**
- * 5 · The asset's events
+/** 5 · The asset's events
+ * @call GET /assets/events
  *
  * On Airflow 2.11: `GET /api/v1/datasets/events?dataset_id=...`.
  */
@@ -266,22 +247,18 @@ prerequest: {
   if (pm.collectionVariables.get('major') === '2') pm.request.url.query.each(q => { if (q.key === 'asset_id') q.key = 'dataset_id'; });
 }
 test: {
-  status(200);
   const events = pm.response.json().asset_events || pm.response.json().dataset_events;
   const mine = events.find(e => String(e.id) === pm.collectionVariables.get('reportedEventId'));
   pm.test("the reported event started a run of asset_consumer", () => pm.expect(mine.created_dagruns.map(r => r.dag_id)).to.eql(['asset_consumer']));
 }
 
-/**
- * 6a · What asset_two_inputs waits with
+/** 6a · What asset_two_inputs waits with
+ * @call GET /dags/asset_two_inputs/assets/queuedEvents in queued-events
  *
  * On Airflow 2.11: `GET /api/v1/dags/asset_two_inputs/datasets/queuedEvent`, with URIs.
  */
-prerequest: {
-  pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']);
-}
+prerequest: { pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']); }
 test: {
-  status(200);
   const queued = pm.response.json().queued_events;
   pm.test("news of sales_landing waits", () => {
     pm.expect(queued.length).to.eql(1);
@@ -289,131 +266,100 @@ test: {
   });
 }
 
-/**
- * 6b · One DAG's entry for one asset
+/** 6b · One DAG's entry for one asset
+ * @call GET /dags/asset_two_inputs/assets/{SALES_ID}/queuedEvents
  */
 prerequest: {
   pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/sales')]);
 }
 test: {
-  status(200);
   pm.test("asset_two_inputs waits with it", () => pm.expect(pm.response.json().dag_id).to.eql('asset_two_inputs'));
 }
 
-/**
- * 6c · Every DAG that waits with news of one asset
+/** 6c · Every DAG that waits with news of one asset
+ * @call GET /assets/{SALES_ID}/queuedEvents
  */
-prerequest: {
-  pathOn2(['datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/sales')]);
-}
+prerequest: { pathOn2(['datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/sales')]); }
 test: {
-  status(200);
   pm.test("only asset_two_inputs waits", () => pm.expect(pm.response.json().queued_events.map(e => e.dag_id)).to.eql(['asset_two_inputs']));
 }
 
-/**
- * 7 · Materialize an asset (Airflow 3)
+/** 7 · Materialize an asset (Airflow 3)
+ * @call POST /assets/{SALES_ID}/materialize
+ * @airflow3
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const run = pm.response.json();
-  pm.test("a run of asset_producer, kit_09_materialize", () => pm.expect([run.dag_id, run.dag_run_id, run.run_type]).to.eql(['asset_producer', 'kit_09_materialize', 'asset_materialization']));
+  pm.test("a run of asset_producer, kit_30_materialize", () => pm.expect([run.dag_id, run.dag_run_id, run.run_type]).to.eql(['asset_producer', 'kit_30_materialize', 'asset_materialization']));
 }
 
-/**
- * 8a · The asset state store (Airflow 3.3)
+/** 8a · The asset state store (Airflow 3.3)
+ * @call GET /assets/{SALES_ID}/state-store in state-store
+ * @airflow3
  *
  * The pre-request script waits until the materialized run has finished, and the second run of
  * `asset_consumer` that its event starts.
  */
 prerequest: {
-  airflow3Only();
-  waitForRuns(120, runUrl('asset_producer', 'kit_09_materialize'));
+  waitForRuns(120, runUrl('asset_producer', 'kit_30_materialize'));
   waitForDagRuns('asset_consumer', 2, 120, () => {});
 }
 test: {
-  status(200);
   const state = Object.fromEntries(pm.response.json().asset_state_store.map(s => [s.key, s.value]));
   pm.test("what asset_producer's task keeps on the asset", () => pm.expect(state).to.eql({files_landed: 1, last_key: 'sales/2024-05-14/orders.csv'}));
 }
 
-/**
- * 8b · Set a key from outside (Airflow 3.3)
+/** 8b · Set a key from outside (Airflow 3.3)
+ * @call PUT {api}/assets/{SALES_ID}/state-store/reload_from
+ * @status 204
+ * @airflow3
  *
  * The notebook signs this one in by hand (its client has no `put()`): here too, with the collection's token
  * (`jwt`); with `authMode` none, without.
  *
  * @where af.session.headers.get('Authorization', '') = Bearer {{jwt}}
  */
-prerequest: {
-  airflow3Only();
-  if (pm.collectionVariables.get('authModeUsed') === 'none') pm.request.headers.remove('Authorization');  // auth off
-}
-test: {
-  status(204);
-}
+prerequest: { ownAuthorization(); }
 
-/**
- * 8c · Read the key (Airflow 3.3)
+/** 8c · Read the key (Airflow 3.3)
+ * @call GET /assets/{SALES_ID}/state-store/reload_from
+ * @airflow3
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const entry = pm.response.json();
   pm.test("set by the API", () => pm.expect([entry.value.key, entry.last_updated_by.kind]).to.eql(['sales/2024-05-01/', 'api']));
 }
 
-/**
- * 8d · Delete the key (Airflow 3.3)
+/** 8d · Delete the key (Airflow 3.3)
+ * @call DELETE /assets/{SALES_ID}/state-store/reload_from
+ * @status 204
+ * @airflow3
  */
-prerequest: {
-  airflow3Only();
-}
-test: {
-  status(204);
-}
 
-/**
- * 8e · Delete every key of the asset (Airflow 3.3)
+/** 8e · Delete every key of the asset (Airflow 3.3)
+ * @call DELETE /assets/{SALES_ID}/state-store in state-store-delete
+ * @status 204
+ * @airflow3
  */
-prerequest: {
-  airflow3Only();
-}
-test: {
-  status(204);
-}
 
-/**
- * 8f · Check: no state left (Airflow 3.3)
+/** 8f · Check: no state left (Airflow 3.3)
+ * @call GET /assets/{SALES_ID}/state-store in state-store-delete
+ * @airflow3
  */
-prerequest: {
-  airflow3Only();
-}
-test: {
-  status(200);
-  pm.test("empty", () => pm.expect(pm.response.json().total_entries).to.eql(0));
-}
+test: { pm.test("empty", () => pm.expect(pm.response.json().total_entries).to.eql(0)); }
 
-/**
- * 9a · The second asset: its event
+/** 9a · The second asset: its event
+ * @call POST /assets/events in second-asset-event
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
-prerequest: {
-  eventBodyOn2('s3://kit-landing-zone/fx-rates');
-}
+prerequest: { eventBodyOn2('s3://kit-landing-zone/fx-rates'); }
 test: {
-  status(200);
   pm.test("an event of fx_rates", () => pm.expect(pm.response.json().extra.key).to.eql('fx-rates/2024-05-14.json'));
 }
 
-/**
- * 9b · The events that started the run
+/** 9b · The events that started the run
+ * @call GET /dags/asset_two_inputs/dagRuns/{two_run_id}/upstreamAssetEvents
  *
  * The pre-request script waits until `asset_two_inputs` has a finished run, and keeps its id in
  * `twoInputsRunId`. On Airflow 2.11: `.../upstreamDatasetEvents`. The test looks at this folder's events
@@ -426,7 +372,6 @@ prerequest: {
   }
 }
 test: {
-  status(200);
   const events = (pm.response.json().asset_events || pm.response.json().dataset_events)
     .filter(e => e.id >= Number(pm.collectionVariables.get('reportedEventId')));
   const seen = [...new Set(events.map(e => `${e.uri || e.dataset_uri} ${e.source_dag_id || 'REST API'}`))].sort();
@@ -435,80 +380,54 @@ test: {
   pm.test("both assets' events, from outside (and from asset_producer)", () => pm.expect(seen).to.eql(expected.sort()));
 }
 
-/**
- * 10a · Queue an event of fx_rates
+/** 10a · Queue an event of fx_rates
+ * @call POST /assets/events in queue-then-delete-one
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
-prerequest: {
-  eventBodyOn2('s3://kit-landing-zone/fx-rates');
-}
-test: {
-  status(200);
-}
+prerequest: { eventBodyOn2('s3://kit-landing-zone/fx-rates'); }
 
-/**
- * 10b · Delete one DAG's entry for one asset
+/** 10b · Delete one DAG's entry for one asset
+ * @call DELETE /dags/asset_two_inputs/assets/{RATES_ID}/queuedEvents
+ * @status 204
  */
 prerequest: {
   pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/fx-rates')]);
 }
-test: {
-  status(204);
-}
 
-/**
- * 10c · Queue an event of fx_rates again
+/** 10c · Queue an event of fx_rates again
+ * @call POST /assets/events in queue-then-delete-for-asset
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
-prerequest: {
-  eventBodyOn2('s3://kit-landing-zone/fx-rates');
-}
-test: {
-  status(200);
-}
+prerequest: { eventBodyOn2('s3://kit-landing-zone/fx-rates'); }
 
-/**
- * 10d · Delete every DAG's entry for one asset
+/** 10d · Delete every DAG's entry for one asset
+ * @call DELETE /assets/{RATES_ID}/queuedEvents
+ * @status 204
  */
-prerequest: {
-  pathOn2(['datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/fx-rates')]);
-}
-test: {
-  status(204);
-}
+prerequest: { pathOn2(['datasets', 'queuedEvent', encodeURIComponent('s3://kit-landing-zone/fx-rates')]); }
 
-/**
- * 10e · Queue an event of fx_rates once more
+/** 10e · Queue an event of fx_rates once more
+ * @call POST /assets/events in queue-then-delete-all
  *
  * On Airflow 2.11 with `dataset_uri`.
  */
-prerequest: {
-  eventBodyOn2('s3://kit-landing-zone/fx-rates');
-}
-test: {
-  status(200);
-}
+prerequest: { eventBodyOn2('s3://kit-landing-zone/fx-rates'); }
 
-/**
- * 10f · Delete everything one DAG waits with
+/** 10f · Delete everything one DAG waits with
+ * @call DELETE /dags/asset_two_inputs/assets/queuedEvents in queue-then-delete-all
+ * @status 204
  */
-prerequest: {
-  pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']);
-}
-test: {
-  status(204);
-}
+prerequest: { pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']); }
 
-/**
- * 10g · Check: the queue is empty
+/** 10g · Check: the queue is empty
+ * @call GET /dags/asset_two_inputs/assets/queuedEvents in queue-then-delete-all
+ * @status none
  *
  * Airflow 3 answers an empty list; Airflow 2.11 a 404.
  */
-prerequest: {
-  pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']);
-}
+prerequest: { pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']); }
 test: {
   if (pm.collectionVariables.get('major') === '2') {
     status(404);
@@ -518,8 +437,8 @@ test: {
   }
 }
 
-/**
- * Cleanup 1 · The runs of the three DAGs
+/** Cleanup 1 · The runs of the three DAGs
+ * @call GET /dags/{dag_id}/dagRuns in cleanup
  *
  * Sent once for each DAG (`assetsDagId`), once its runs have finished; the test keeps the runs in
  * `assetsRuns` for the next request.
@@ -527,38 +446,19 @@ test: {
  * @where dag_id = {{assetsDagId}}
  */
 prerequest: {
-  loopPre('assetsDagId', ["asset_producer", "asset_consumer", "asset_two_inputs"]);
-  if (Number(pm.collectionVariables.get('assetsDagIdIndex') || 0) === 0) pm.collectionVariables.set('assetsRuns', '[]');
+  eachDag();
   waitForDagRuns(pm.collectionVariables.get('assetsDagId'), 0, 120, () => {});
 }
-test: {
-  status(200);
-  const found = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]');
-  pm.response.json().dag_runs.forEach(r => found.push([r.dag_id, r.dag_run_id]));
-  pm.collectionVariables.set('assetsRuns', JSON.stringify(found));
-  loopNext('assetsDagId', 3);
-}
+test: { keepRuns(); }
 
-/**
- * Cleanup 2 · Delete them
+/** Cleanup 2 · Delete them
+ * @call DELETE /dags/{dag_id}/dagRuns/{run['dag_run_id']} in cleanup
+ * @status 204
  *
  * Sent once for each run request Cleanup 1 found.
  *
  * @where dag_id = {{assetsRunDagId}}
  * @where run['dag_run_id'] = {{assetsRunId}}
  */
-prerequest: {
-  const runs = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]');
-  if (!runs.length) {
-    pm.execution.skipRequest();  // nothing to delete
-  } else {
-    pm.collectionVariables.set('assetsRunDagId', runs[0][0]);
-    pm.collectionVariables.set('assetsRunId', runs[0][1]);
-  }
-}
-test: {
-  status(204);
-  const runs = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]').slice(1);
-  pm.collectionVariables.set('assetsRuns', JSON.stringify(runs));
-  if (runs.length) pm.execution.setNextRequest(pm.info.requestId);  // the next run
-}
+prerequest: { nextRun(); }
+test: { thenTheNext(); }

@@ -1,5 +1,4 @@
-// The Postman side of notebooks/06_control_panel.ipynb: one section per API call of the notebook, in order.
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/13_control_panel.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * The notebook defines the panel's calls in functions before it uses them; the requests follow its code, so
@@ -13,19 +12,26 @@
  * @where last['task_id'] = {{panelTaskId}}
  * @where last['try_number'] = {{panelTry}}
  * @variable panelDagId = dependent_dag
+ * @status 200
  */
 
-/**
- * 1 · The DAGs to choose from
+/** Tests of the number of dependent_dag's runs: `more` than request 2 counted before its trigger (`panelRunsBefore`). */
+function runsSinceRequest2($more, $name) {
+  const total = pm.response.json().total_entries;
+  const before = Number(pm.collectionVariables.get('panelRunsBefore'));
+  pm.test("$name", () => pm.expect(total).to.eql(before + $more));
+}
+
+/** 1 · The DAGs to choose from
+ * @call GET /dags
  */
 test: {
-  status(200);
   const ids = pm.response.json().dags.map(d => d.dag_id);
   pm.test("lists the webinar's DAGs", () => pm.expect(ids).to.include.members(['random_failures', 'dependent_dag', 'api_dag']));
 }
 
-/**
- * 2 · Check the conf, then trigger
+/** 2 · Check the conf, then trigger
+ * @call POST /dags/{dag_id}/dagRuns
  *
  * The body's conf is the one the notebook's tests send: change it, and the DAG (`panelDagId`) in the pre-
  * request script. The pre-request script checks the conf as the panel does (`JSON.parse`, then: is it an
@@ -62,42 +68,36 @@ prerequest: {
   }
 }
 test: {
-  status(200);
   const data = pm.response.json();
   pm.test("triggered, with the conf", () => pm.expect(data.conf.message).to.eql('hello from the control panel'));
   pm.collectionVariables.set('panelRunId', data.dag_run_id);
 }
 
-/**
- * 3a · Live status: the run
+/** 3a · Live status: the run
+ * @call GET /dags/{dag_id}/dagRuns/{run_id}
  *
  * The pre-request script asks every second until the run has finished, as the panel does.
  */
 prerequest: {
   waitForRuns(600, runUrl(pm.collectionVariables.get('panelDagId'), pm.collectionVariables.get('panelRunId')));
 }
-test: {
-  status(200);
-  pm.test("the run succeeded", () => pm.expect(pm.response.json().state).to.eql('success'));
-}
+test: { runStateIs('success', "the run succeeded"); }
 
-/**
- * 3b · Live status: its tasks
+/** 3b · Live status: its tasks
+ * @call GET /dags/{dag_id}/dagRuns/{run_id}/taskInstances in live-status
  */
 test: {
-  status(200);
   const states = pm.response.json().task_instances.map(t => t.state);
   pm.test("every task succeeded", () => pm.expect(states).to.eql(['success']));
 }
 
-/**
- * 4a · Log tail: the task that started last
+/** 4a · Log tail: the task that started last
+ * @call GET /dags/{dag_id}/dagRuns/{run_id}/taskInstances in log-tail
  *
  * The test keeps the task that started last and its try in `panelTaskId` and `panelTry`, for the log
  * request.
  */
 test: {
-  status(200);
   const started = pm.response.json().task_instances.filter(t => t.start_date);
   const last = started.sort((a, b) => Date.parse(b.start_date) - Date.parse(a.start_date))[0];
   pm.test("found the last task: report", () => pm.expect(last.task_id).to.eql('report'));
@@ -105,72 +105,49 @@ test: {
   pm.collectionVariables.set('panelTry', String(last.try_number));
 }
 
-/**
- * 4b · Log tail: its log
+/** 4b · Log tail: its log
+ * @call GET /dags/{dag_id}/dagRuns/{run_id}/taskInstances/{last['task_id']}/logs/{last['try_number']}
  *
  * The header `Accept: application/json` asks Airflow 2 for JSON instead of plain text.
  *
  * @header Accept: application/json
  */
 test: {
-  status(200);
   const content = pm.response.json().content;
   const lines = typeof content === 'string' ? content.split('\n') : content.map(e => e.event || '');
   pm.test("the task printed the conf", () => pm.expect(lines.join('\n')).to.include('dependent_dag received').and.include('hello from the control panel'));
 }
 
-/**
- * 5 · How many runs dependent_dag has
+/** 5 · How many runs dependent_dag has
+ * @call GET /dags/dependent_dag/dagRuns in run-count
  *
  * Request 2 counted the runs before the trigger (`panelRunsBefore`).
  */
-test: {
-  status(200);
-  const total = pm.response.json().total_entries;
-  const before = Number(pm.collectionVariables.get('panelRunsBefore'));
-  pm.test("one run more than before the trigger", () => pm.expect(total).to.eql(before + 1));
-}
+test: { runsSinceRequest2(1, "one run more than before the trigger"); }
 
-/**
- * 6 · Check: a refused conf sent nothing
+/** 6 · Check: a refused conf sent nothing
+ * @call GET /dags/dependent_dag/dagRuns in refused-conf-check
  *
  * The confs the panel refused (request 2's pre-request tests) sent nothing: the count has not changed since
  * request 5.
  */
-test: {
-  status(200);
-  const total = pm.response.json().total_entries;
-  const before = Number(pm.collectionVariables.get('panelRunsBefore'));
-  pm.test("no other run", () => pm.expect(total).to.eql(before + 1));
-}
+test: { runsSinceRequest2(1, "no other run"); }
 
-/**
- * 7 · Check: exactly one run more
+/** 7 · Check: exactly one run more
+ * @call GET /dags/dependent_dag/dagRuns in one-run-more-check
  *
  * Exactly one run more than before request 2 (`panelRunsBefore`).
  */
-test: {
-  status(200);
-  const total = pm.response.json().total_entries;
-  const before = Number(pm.collectionVariables.get('panelRunsBefore'));
-  pm.test("exactly one run more", () => pm.expect(total).to.eql(before + 1));
-}
+test: { runsSinceRequest2(1, "exactly one run more"); }
 
-/**
- * Cleanup 1 · Delete the run
+/** Cleanup 1 · Delete the run
+ * @call DELETE /dags/{dag_id}/dagRuns/{created_run_id}
+ * @status 204
  */
-test: {
-  status(204);
-}
 
-/**
- * Cleanup 2 · Check: as many runs as before
+/** Cleanup 2 · Check: as many runs as before
+ * @call GET /dags/dependent_dag/dagRuns in cleanup
  *
  * As many runs as before request 2 (`panelRunsBefore`).
  */
-test: {
-  status(200);
-  const total = pm.response.json().total_entries;
-  const before = Number(pm.collectionVariables.get('panelRunsBefore'));
-  pm.test("as many runs as before", () => pm.expect(total).to.eql(before));
-}
+test: { runsSinceRequest2(0, "as many runs as before"); }

@@ -1,29 +1,23 @@
-// The Postman side of notebooks/01_dags.ipynb: one section per API call of the notebook, in order.
-// postman/build_collection.py takes each request from the notebook and its scripts from here (CONTRIBUTING.md).
+// The Postman side of notebooks/11_dags.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
  * Leaves the DAGs as it found them: unpaused, no favorite. The DAG it reads is the collection variable `dagId`,
  * set by request 3's pre-request script: change it there to read another DAG.
  *
- * Section 12 of the notebook writes a DAG file of its own, `kit_01_versioned.py`, into the DAGs folder; Postman
- * cannot write files, so its requests (12.1 to 12.9) find no DAG `kit_01_versioned` and answer 404, which their
+ * Section 12 of the notebook writes a DAG file of its own, `kit_11_versioned.py`, into the DAGs folder; Postman
+ * cannot write files, so its requests (12.1 to 12.9) find no DAG `kit_11_versioned` and answer 404, which their
  * tests accept, unless you copy the file there yourself (the notebook shows both versions of it). Request 12.5
  * then asks for a parse of that file; without it, of `random_failures.py` (request 3's `fileToken`).
  *
  * @where dag_id = {{dagId}}
  * @variable dagId = random_failures
+ * @status 200
  */
 
-/** Skipped on Airflow 2, which has no such call. */
-function airflow3Only() {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only
-}
-
-/**
- * 1a · List DAGs, one page at a time
+/** 1a · List DAGs, one page at a time
+ * @call GET /dags in list-one-page
  */
 test: {
-  status(200);
   const data = pm.response.json();
   pm.test("3 webinar DAGs in all, 2 on this page", () => {
     pm.expect(data.total_entries).to.eql(3);
@@ -31,26 +25,24 @@ test: {
   });
 }
 
-/**
- * 1b · The next page
+/** 1b · The next page
+ * @call GET /dags in next-page
  */
 test: {
-  status(200);
   pm.test("the last webinar DAG", () => pm.expect(pm.response.json().dags.map(d => d.dag_id)).to.eql(['random_failures']));
 }
 
-/**
- * 2 · List DAGs, all pages at once
+/** 2 · List DAGs, all pages at once
+ * @call GET /dags in list-all-pages
  */
 test: {
-  status(200);
   const data = pm.response.json();
   const ids = data.dags.map(d => d.dag_id);
   pm.test("all the webinar DAGs, on one page", () => { pm.expect(ids).to.eql(['api_dag', 'dependent_dag', 'random_failures']); pm.expect(data.total_entries).to.eql(ids.length); });
 }
 
-/**
- * 3 · One DAG
+/** 3 · One DAG
+ * @call GET /dags/{dag_id} in one-dag
  *
  * `dagId` is set to `random_failures` by this request's pre-request script: change it there to read another
  * DAG. The test keeps the DAG's `file_token` (in `fileToken`), which Airflow 2 needs to read the source.
@@ -59,7 +51,6 @@ prerequest: {
   pm.collectionVariables.set('dagId', 'random_failures');  // the DAG this folder reads
 }
 test: {
-  status(200);
   const data = pm.response.json();
   pm.test("the DAG asked for, not paused", () => {
     pm.expect(data.dag_id).to.eql(pm.collectionVariables.get('dagId'));
@@ -69,11 +60,10 @@ test: {
   pm.collectionVariables.set('fileToken', data.file_token || '');
 }
 
-/**
- * 4 · The DAG's details
+/** 4 · The DAG's details
+ * @call GET /dags/{dag_id}/details
  */
 test: {
-  status(200);
   const data = pm.response.json();
   pm.test("no catchup; params failure_rate and fail_task; documented", () => {
     pm.expect(data.catchup).to.eql(false);
@@ -82,11 +72,10 @@ test: {
   });
 }
 
-/**
- * 5 · The DAG's tasks
+/** 5 · The DAG's tasks
+ * @call GET /dags/{dag_id}/tasks
  */
 test: {
-  status(200);
   const tasks = pm.response.json().tasks.sort((a, b) => a.task_id.localeCompare(b.task_id));
   pm.test("five tasks in a row", () => {
     pm.expect(tasks.map(t => t.task_id)).to.eql(['task_1', 'task_2', 'task_3', 'task_4', 'task_5']);
@@ -94,8 +83,8 @@ test: {
   });
 }
 
-/**
- * 6 · The DAG's source code
+/** 6 · The DAG's source code
+ * @call GET /dagSources/{dag_id}
  *
  * On Airflow 2 the pre-request script puts the `file_token` of request 3 in the path. The header `Accept:
  * application/json` asks Airflow 2 for JSON instead of plain text.
@@ -108,7 +97,6 @@ prerequest: {
   }
 }
 test: {
-  status(200);
   const data = pm.response.json();
   const text = data.content;
   if (data.version_number) pm.collectionVariables.set('versionNumber', String(data.version_number));  // Airflow 3
@@ -118,16 +106,13 @@ test: {
   });
 }
 
-/**
- * 6b · The DAG's versions (Airflow 3)
+/** 6b · The DAG's versions (Airflow 3)
+ * @call GET /dags/{dag_id}/dagVersions
+ * @airflow3
  *
  * Skipped on Airflow 2, which has no DAG versions.
  */
-prerequest: {
-  if (pm.collectionVariables.get('major') === '2') pm.execution.skipRequest();  // Airflow 3 only
-}
 test: {
-  status(200);
   const versions = pm.response.json().dag_versions;
   pm.test("versions of this DAG, from version 1", () => {
     pm.expect(versions.every(v => v.dag_id === pm.collectionVariables.get('dagId'))).to.eql(true);
@@ -135,19 +120,16 @@ test: {
   });
 }
 
-/**
- * 6c · One version, by its number (Airflow 3)
+/** 6c · One version, by its number (Airflow 3)
+ * @call GET /dags/{dag_id}/dagVersions/{source['version_number']}
+ * @airflow3
  *
  * The version number is the source's (`versionNumber`, kept by request 6). Skipped on Airflow 2, which has no
  * DAG versions.
  *
  * @where source['version_number'] = {{versionNumber}}
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const data = pm.response.json();
   pm.test("the version asked for, of this DAG", () => {
     pm.expect(data.dag_id).to.eql(pm.collectionVariables.get('dagId'));
@@ -155,47 +137,36 @@ test: {
   });
 }
 
-/**
- * 7a · Pause the DAG
+/** 7a · Pause the DAG
+ * @call PATCH /dags/{dag_id} in pause
  *
  * Request 8a unpauses it again: run both, or the other folders' runs of this DAG will wait.
  */
-test: {
-  status(200);
-  pm.test("is paused", () => pm.expect(pm.response.json().is_paused).to.eql(true));
-}
+test: { pm.test("is paused", () => pm.expect(pm.response.json().is_paused).to.eql(true)); }
 
-/**
- * 7b · List the paused DAGs
+/** 7b · List the paused DAGs
+ * @call GET /dags in list-paused
  */
 test: {
-  status(200);
   pm.test("only the paused DAG", () => pm.expect(pm.response.json().dags.map(d => d.dag_id)).to.eql([pm.collectionVariables.get('dagId')]));
 }
 
-/**
- * 8a · Unpause it
+/** 8a · Unpause it
+ * @call PATCH /dags/{dag_id} in unpause
  */
-test: {
-  status(200);
-  pm.test("is not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false));
-}
+test: { pm.test("is not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
-/**
- * 8b · Check: not paused
+/** 8b · Check: not paused
+ * @call GET /dags/{dag_id} in unpause
  *
  * The notebook's check: the DAG is unpaused for good.
  */
-test: {
-  status(200);
-  pm.test("is not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false));
-}
+test: { pm.test("is not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
-/**
- * 9.1 · What the filter matches
+/** 9.1 · What the filter matches
+ * @call GET /dags in filter-matches
  */
 test: {
-  status(200);
   const dags = pm.response.json().dags;
   pm.test("api_dag and dependent_dag, both unpaused", () => {
     pm.expect(dags.map(d => d.dag_id)).to.eql(['api_dag', 'dependent_dag']);
@@ -203,13 +174,12 @@ test: {
   });
 }
 
-/**
- * 9.2 · Pause them all
+/** 9.2 · Pause them all
+ * @call PATCH /dags in pause-all
  *
  * Request 9.3 unpauses them again: send both, or the other folders' runs of these DAGs will wait.
  */
 test: {
-  status(200);
   const data = pm.response.json();
   pm.test("both paused", () => {
     pm.expect(data.dags.map(d => d.dag_id)).to.eql(['api_dag', 'dependent_dag']);
@@ -217,11 +187,10 @@ test: {
   });
 }
 
-/**
- * 9.3 · Unpause them all
+/** 9.3 · Unpause them all
+ * @call PATCH /dags in unpause-all
  */
 test: {
-  status(200);
   const data = pm.response.json();
   pm.test("both unpaused", () => {
     pm.expect(data.dags.map(d => d.dag_id)).to.eql(['api_dag', 'dependent_dag']);
@@ -229,66 +198,48 @@ test: {
   });
 }
 
-/**
- * 10.1a · Start clean: remove a favorite left behind (Airflow 3)
+/** 10.1a · Start clean: remove a favorite left behind (Airflow 3)
+ * @call POST /dags/{dag_id}/unfavorite in favorite
+ * @status 204 409
+ * @airflow3
  *
  * 204: it was a favorite, left by an interrupted run; 409: it was none. Skipped on Airflow 2, which has no
  * favorites.
  */
-prerequest: {
-  airflow3Only();
-}
-test: {
-  status(204, 409);
-}
 
-/**
- * 10.1b · Mark a favorite (Airflow 3)
+/** 10.1b · Mark a favorite (Airflow 3)
+ * @call POST /dags/{dag_id}/favorite
+ * @status 204
+ * @airflow3
  *
  * Request 10.3 removes it again. Skipped on Airflow 2.
  */
-prerequest: {
-  airflow3Only();
-}
-test: {
-  status(204);
-}
 
-/**
- * 10.2 · Where it shows up (Airflow 3)
+/** 10.2 · Where it shows up (Airflow 3)
+ * @call GET /dags in favorites-listed
+ * @airflow3
  *
  * Skipped on Airflow 2, which has no favorites (and refuses the query parameter).
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   pm.test("this DAG is a favorite", () => pm.expect(pm.response.json().dags.map(d => d.dag_id)).to.include(pm.collectionVariables.get('dagId')));
 }
 
-/**
- * 10.3 · Remove it again (Airflow 3)
+/** 10.3 · Remove it again (Airflow 3)
+ * @call POST /dags/{dag_id}/unfavorite in unfavorite
+ * @status 204
+ * @airflow3
  *
  * Skipped on Airflow 2.
  */
-prerequest: {
-  airflow3Only();
-}
-test: {
-  status(204);
-}
 
-/**
- * 11 · The tags in use (Airflow 3)
+/** 11 · The tags in use (Airflow 3)
+ * @call GET /dagTags
+ * @airflow3
  *
  * Skipped on Airflow 2, which has no such call (the notebook collects the tags from `GET /dags` there).
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200);
   const tags = pm.response.json().tags;
   pm.test("the webinar DAGs' tags, sorted by name", () => {
     pm.expect(tags).to.include.members(['api', 'clear-tasks', 'triggered', 'webinar']);
@@ -296,57 +247,54 @@ test: {
   });
 }
 
-/**
- * 12.1 · Start clean: delete the DAG left behind
+/** 12.1 · Start clean: delete the DAG left behind
+ * @call DELETE /dags/{VERSIONED} in versioned-start-clean
+ * @status 204 404
  *
  * 204: deleted (its file must be gone first, or it comes back); 404: nothing to delete.
  */
-test: {
-  status(204, 404);
-}
 
-/**
- * 12.2 · See the DAG listed
+/** 12.2 · See the DAG listed
+ * @call GET /dags/{VERSIONED} in versioned-listed
+ * @status 200 404
  *
- * 404 unless its file `kit_01_versioned.py` is in the DAGs folder (Postman cannot write it: the notebook does).
+ * 404 unless its file `kit_11_versioned.py` is in the DAGs folder (Postman cannot write it: the notebook does).
  */
 test: {
-  status(200, 404);
   if (pm.response.code === 200) {
-    pm.test("the DAG of kit_01_versioned.py", () => pm.expect(pm.response.json().fileloc).to.match(/kit_01_versioned\.py$/));
+    pm.test("the DAG of kit_11_versioned.py", () => pm.expect(pm.response.json().fileloc).to.match(/kit_11_versioned\.py$/));
   }
 }
 
-/**
- * 12.3 · Run it once (Airflow 3)
+/** 12.3 · Run it once (Airflow 3)
+ * @call POST /dags/{VERSIONED}/dagRuns
+ * @status 200 404
+ * @airflow3
  *
  * 404 without the DAG's file (see 12.2). Skipped on Airflow 2, which keeps no DAG versions.
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200, 404);
   if (pm.response.code === 200) {
-    pm.test("the run asked for", () => pm.expect(pm.response.json().dag_run_id).to.eql('kit_01_run'));
+    pm.test("the run asked for", () => pm.expect(pm.response.json().dag_run_id).to.eql('kit_11_run'));
   }
 }
 
-/**
- * 12.4 · The file token
+/** 12.4 · The file token
+ * @call GET /dags/{VERSIONED}/details
+ * @status 200 404
  *
  * The test keeps the DAG's `file_token` in `versionedFileToken` for request 12.5; without the DAG (404), it keeps
  * the token of `random_failures.py` (`fileToken`, from request 3) there instead.
  */
 test: {
-  status(200, 404);
   const token = pm.response.code === 200 ? pm.response.json().file_token : pm.collectionVariables.get('fileToken');
   pm.test("a file token to ask for a parse with", () => pm.expect(token).to.be.a('string').and.not.empty);
   pm.collectionVariables.set('versionedFileToken', token);
 }
 
-/**
- * 12.5 · Ask for a new parse
+/** 12.5 · Ask for a new parse
+ * @call PUT {api}/parseDagFile/{file_token}
+ * @status 201
  *
  * The token is `versionedFileToken` (request 12.4). The notebook signs this one in by hand (its client has no
  * `put()`): here with the collection's token (`jwt`), replaced by Basic auth on Airflow 2 and by your API token
@@ -355,64 +303,53 @@ test: {
  * @where file_token = {{versionedFileToken}}
  * @where af.session.headers.get('Authorization', '') = Bearer {{jwt}}
  */
-prerequest: {
-  if (pm.collectionVariables.get('authModeUsed') === 'none') pm.request.headers.remove('Authorization');  // auth off
-}
-test: {
-  status(201);
-}
+prerequest: { ownAuthorization(); }
 
-/**
- * 12.6 · The new task
+/** 12.6 · The new task
+ * @call GET /dags/{VERSIONED}/tasks
+ * @status 200 404
  *
  * 404 without the DAG's file (see 12.2).
  */
 test: {
-  status(200, 404);
   if (pm.response.code === 200) {
     pm.test("the DAG's tasks", () => pm.expect(pm.response.json().tasks.map(t => t.task_id)).to.include('extract'));
   }
 }
 
-/**
- * 12.7 · Two versions (Airflow 3)
+/** 12.7 · Two versions (Airflow 3)
+ * @call GET /dags/{VERSIONED}/dagVersions
+ * @status 200 404
+ * @airflow3
  *
  * 404 without the DAG's file (see 12.2). Skipped on Airflow 2, which keeps no DAG versions.
  */
-prerequest: {
-  airflow3Only();
-}
 test: {
-  status(200, 404);
   if (pm.response.code === 200) {
     pm.test("versions from 1", () => pm.expect(pm.response.json().dag_versions.map(v => v.version_number)).to.include(1));
   }
 }
 
-/**
- * 12.8 · The DAG goes stale
+/** 12.8 · The DAG goes stale
+ * @call GET /dags/{VERSIONED} in versioned-stale
+ * @status 200 404
  *
  * 404 without the DAG (see 12.2). With it: stale once its file is gone from the DAGs folder.
  */
 test: {
-  status(200, 404);
   if (pm.response.code === 200) {
-    pm.test("the DAG, stale or not", () => pm.expect(pm.response.json().dag_id).to.eql('kit_01_versioned'));
+    pm.test("the DAG, stale or not", () => pm.expect(pm.response.json().dag_id).to.eql('kit_11_versioned'));
   }
 }
 
-/**
- * 12.9a · Delete the DAG
+/** 12.9a · Delete the DAG
+ * @call DELETE /dags/{VERSIONED} in versioned-delete
+ * @status 204 404
  *
  * 204: deleted (delete its file first, or it comes back); 404: there was none (see 12.2).
  */
-test: {
-  status(204, 404);
-}
 
-/**
- * 12.9b · Check: the DAG is gone
+/** 12.9b · Check: the DAG is gone
+ * @call GET /dags/{VERSIONED} in versioned-delete
+ * @status 404
  */
-test: {
-  status(404);
-}

@@ -26,7 +26,6 @@ from stacks.paths import REPO, TEST_HOME  # KIT_TEST_HOME: two test runs share a
 from stacks.stack import Stack, StackError
 
 TEMPLATES = TEST_HOME / "templates"  # migrated databases, one per Airflow version: kept between runs
-KIT_DAGS = {"api_dag", "dependent_dag", "random_failures"}
 AIRFLOW_3_ONLY = {path.name for path in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")  # said in the intro
                   if "**Airflow 3 only**" in "".join(json.loads(path.read_text())["cells"][0]["source"])}
 MAJOR = os.environ.get("KIT_AIRFLOW", "3")
@@ -121,7 +120,8 @@ def fresh_stack(name: str, port: int | None = None, **kwargs) -> Stack:
     return stack
 
 
-def wait_for_dags(af, dag_ids=KIT_DAGS, timeout=90) -> None:
+def wait_for_dags(af, dag_ids: set[str], timeout=90) -> None:
+    """Until a DAG a test wrote (or deleted and wrote again) is listed; a start waits for those of dags/."""
     deadline = time.monotonic() + timeout
     while not dag_ids <= {d["dag_id"] for d in af.items("/dags")}:
         assert time.monotonic() < deadline, f"the DAGs {sorted(dag_ids)} were not listed in {timeout} s"

@@ -26,20 +26,20 @@ help: ## List the targets
 	@echo "  Settings: .env.example. More: README.md, docs/."
 
 up: airflow ## Start Airflow, then JupyterLab on notebooks/ (Ctrl-C stops JupyterLab; make down stops all)
-	@$(PY) -m apikit.jupyter
+	@$(PY) -m stacks.jupyter
 
-airflow: $(STACK_DEPS) ## Start Airflow only (for Postman or curl); returns once it is healthy
-	@$(PY) -m apikit.stack start
+airflow: $(STACK_DEPS) ## Start Airflow only (for Postman or curl); returns once it is healthy and lists the DAGs
+	@$(PY) -m stacks.stack start
 
 down: ## Stop everything the kit started (Airflow 3 and 2, JupyterLab)
-	@if [ -x $(PY) ]; then $(PY) -m apikit.jupyter stop; $(PY) -m apikit.stack stop --all; \
+	@if [ -x $(PY) ]; then $(PY) -m stacks.jupyter stop; $(PY) -m stacks.stack stop --all; \
 	 else echo "Nothing to stop: the kit is not installed."; fi
 
 reset: $(STACK_DEPS) ## Back to a clean Airflow between two groups: fresh database, no runs/variables/connections
-	@$(PY) -m apikit.stack reset
+	@$(PY) -m stacks.stack reset
 
 status: ## Show what is running, and name any part of Airflow that has stopped
-	@if [ -x $(PY) ]; then $(PY) -m apikit.jupyter status; $(PY) -m apikit.stack status --all; \
+	@if [ -x $(PY) ]; then $(PY) -m stacks.jupyter status; $(PY) -m stacks.stack status --all; \
 	 else echo "Nothing runs: the kit is not installed."; fi
 
 test: .venv/.kit-lock .venv-airflow2/.kit-lock ## The whole suite on Airflow 3 and 2.11 at once, on stacks of its own (never yours)

@@ -221,6 +221,9 @@ class Airflow:
     def patch(self, path: str, json: Any = None, **kwargs) -> Any:
         return self.call("PATCH", path, json=json, **kwargs)
 
+    def put(self, path: str, json: Any = None, **kwargs) -> Any:
+        return self.call("PUT", path, json=json, **kwargs)
+
     def delete(self, path: str, **kwargs) -> Any:
         return self.call("DELETE", path, **kwargs)
 

@@ -2,7 +2,7 @@
 
 For each Airflow version (3.x, the kit's default, and 2.11, the webinar's) it measures
   cold set-up   fresh venv + install + first start until the API is healthy
-                (kit: scripts/bootstrap.sh into a temporary venv, then apikit.stack.Stack.start;
+                (kit: scripts/bootstrap.sh into a temporary venv, then stacks.stack.Stack.start;
                  stock: `python3 -m venv` + `pip install apache-airflow==X`, then `airflow standalone`)
   warm start    stopped stack -> healthy API
   new DAG file  a DAG file written into the dags folder -> GET /dags/{id} answers 200
@@ -45,8 +45,8 @@ from pathlib import Path
 import psutil
 import requests
 
-from apikit import processes
-from apikit.stack import Stack, airflow_version_pinned, components_healthy
+from stacks import processes
+from stacks.stack import Stack, airflow_version_pinned, components_healthy
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs a Python environment from a lock file, once: later calls return at once while the lock
 # (and this script) are unchanged. Usage: scripts/bootstrap.sh LOCKFILE VENV [--kit]
-# --kit also installs the kit itself (pyproject.toml: the apikit package), editable, so that edits to
-# apikit/ need no reinstall. uv does the work (Airflow installs in seconds); where uv cannot be had,
+# --kit also installs the kit itself (pyproject.toml: the apikit and stacks packages), editable, so that
+# edits to them need no reinstall. uv does the work (Airflow installs in seconds); where uv cannot be had,
 # plain pip does it slower. With a wheelhouse (wheelhouse/ or KIT_WHEELHOUSE, made by `make wheelhouse`),
 # everything comes from it and nothing from the network.
 set -euo pipefail

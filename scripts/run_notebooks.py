@@ -21,10 +21,10 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from apikit import Airflow
-from apikit.stack import DEFAULT_PORT, REPO, Stack, StackError
+from stacks.paths import REPO, TEST_HOME
+from stacks.stack import DEFAULT_PORT, Stack, StackError
 
-HOME = REPO / ".airflow-test" / "notebooks" / str(os.getpid())
+HOME = TEST_HOME / "notebooks" / str(os.getpid())
 NEEDS_BOTH = {"90_migration.ipynb"}  # talks to an Airflow 2 and an Airflow 3
 
 
@@ -33,14 +33,8 @@ def start(major: str, port: int) -> Stack:
     project = home / "project"
     for folder in ("dags", "plugins", "include"):
         shutil.copytree(REPO / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__", "*.db"))
-    stack = Stack(major, home=home, port=port, project=project, templates=REPO / ".airflow-test" / "templates")
-    stack.start()
-    af = Airflow(stack.url, "admin", "admin", verbose=False)
-    deadline = time.monotonic() + 90
-    while not {"api_dag", "dependent_dag", "random_failures"} <= {d["dag_id"] for d in af.items("/dags")}:
-        if time.monotonic() > deadline:
-            raise StackError(f"the kit's DAGs were not listed on {stack.url} in 90 s")
-        time.sleep(0.5)
+    stack = Stack(major, home=home, port=port, project=project, templates=TEST_HOME / "templates")
+    stack.start()  # returns once the DAGs of dags/ are listed
     return stack
 
 

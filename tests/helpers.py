@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from apikit import AirflowAPIError
-from apikit.stack import REPO
+from stacks.paths import REPO
 
 POSTMAN = REPO / "postman"
 COLLECTION = POSTMAN / "airflow-api-kit.postman_collection.json"

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from apikit.stack import REPO, airflow_version_pinned
+from stacks.paths import REPO
+from stacks.stack import airflow_version_pinned
 
 # The Airflow version each Astro Runtime 3.x image ships (Astro's runtime release notes; the Astro CLI's
 # runtime version catalog lists 3.3-8 with airflowVersion 3.3.2). When requirements/airflow3.in moves

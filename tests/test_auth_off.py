@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from apikit import Airflow
-from apikit.stack import REPO
-from conftest import fresh_stack, wait_for_dags
+from conftest import fresh_stack
 from helpers import environment, load_collection, run_newman
+from stacks.paths import REPO
 
 pytestmark = [pytest.mark.airflow3, pytest.mark.live]  # the Astro CLI runs Airflow 3
 
@@ -18,7 +18,6 @@ def auth_off_stack():
     stack = fresh_stack("auth-off", major="3", auth="off")
     try:
         stack.start()
-        wait_for_dags(Airflow(stack.url, verbose=False))
         yield stack
     finally:
         stack.stop(quiet=True)

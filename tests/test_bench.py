@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from apikit.stack import REPO
 from bench import bench, suite  # bench/bench.py, bench/suite.py (the checkout's folders are importable in the tests)
 from conftest import TEMPLATES
+from stacks.paths import REPO
 
 
 @pytest.mark.live

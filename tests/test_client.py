@@ -1,6 +1,8 @@
 """The client helper against the live stack: each way of signing in, and each error a learner meets."""
 import http.server
 import json
+import subprocess
+import sys
 import threading
 import uuid
 
@@ -50,6 +52,27 @@ def test_a_server_that_is_not_airflow():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_apikit_stands_alone():
+    """The notebooks' helper runs against any Airflow: it never imports the kit's local stacks."""
+    loaded = subprocess.run([sys.executable, "-c", "import sys, apikit, apikit.widgets; print(*sys.modules)"],
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert "apikit.client" in loaded and not [m for m in loaded if m.split(".")[0] == "stacks"]
+
+
+@pytest.mark.airflow3  # Airflow 2.11's API has no PUT
+def test_put_signs_in_again_and_explains_errors(stack, capsys):
+    """af.put goes through the client as af.patch does: an expired token is renewed, an error is explained."""
+    af = Airflow(stack.url, "admin", "admin", verbose=False)
+    file_token = af.get("/dags/dependent_dag")["file_token"]
+    af.session.headers["Authorization"] = "Bearer expired.or.tampered"
+    af.verbose = True
+    af.put(f"/parseDagFile/{file_token}")
+    assert capsys.readouterr().out.strip() == f"PUT /api/v2/parseDagFile/{file_token} -> 201"
+    with pytest.raises(AirflowAPIError) as err:
+        af.put("/backfills/0/pause")
+    assert str(err.value).startswith("PUT /api/v2/backfills/0/pause -> 404: ")  # with Airflow's detail
 
 
 @pytest.mark.airflow3

@@ -19,7 +19,8 @@ import jsonschema
 import pytest
 import yaml
 
-from apikit.stack import REPO, airflow_version_pinned
+from stacks.paths import REPO
+from stacks.stack import airflow_version_pinned
 
 SCHEMA = REPO / "tests" / "data" / "compose-spec.json"
 SCHEMA_SHA256 = "46b7d35f19dd93a05f8fea530291bf84d881c1791ec167ecf0e6fb94e639d496"  # tests/data/README.md

@@ -10,8 +10,8 @@ import pytest
 import requests
 import yaml
 
-from apikit.stack import REPO
 from helpers import load_collection
+from stacks.paths import REPO
 
 pytestmark = pytest.mark.airflow3  # the figure is Airflow 3's; Airflow 2.11 is taught beside it
 EXCLUSIONS = REPO / "docs" / "api-exclusions.yml"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from apikit.stack import Stack
 from conftest import MAJOR
 from helpers import trigger
+from stacks.stack import Stack
 
 DAGS = Path(__file__).resolve().parent.parent / "dags"
 EXPECTED = {"api_dag.py": "api_dag", "dependent_dag.py": "dependent_dag",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from apikit.stack import REPO
+from stacks.paths import REPO
 
 README = REPO / "README.md"
 PAGES = [README, REPO / "CONTRIBUTING.md", REPO / "use_cases" / "README.md", REPO / "postman" / "README.md",

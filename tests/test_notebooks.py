@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from apikit.stack import DEFAULT_PORT, REPO
 from conftest import STOP_SEED, STOPPED_AFTER, lesson_checks, state_after_notebook, state_before_notebook
 from helpers import changes
+from stacks.paths import REPO
+from stacks.stack import DEFAULT_PORT
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 

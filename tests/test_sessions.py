@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from apikit.client import Airflow, AirflowAuthError, AirflowNotRunning
-from conftest import MAJOR, fresh_stack, wait_for_dags
+from conftest import MAJOR, fresh_stack
 from helpers import environment, load_collection, run_body, run_newman
 
 pytestmark = pytest.mark.live  # a stack of the module's own
@@ -42,9 +42,7 @@ def own_stack():
 
 @pytest.fixture(scope="module")
 def own_af(own_stack):
-    af = Airflow(own_stack.url, "admin", PASSWORD, verbose=False)
-    wait_for_dags(af, {"dependent_dag"})
-    return af
+    return Airflow(own_stack.url, "admin", PASSWORD, verbose=False)
 
 
 def bearer(af: Airflow) -> str | None:

@@ -1,5 +1,5 @@
 """The kit's Airflow settings are written in four places, each in the form its tool reads: the local
-stack's environment (apikit/stack.py), the two Docker Compose files, and the Astro project's
+stack's environment (stacks/stack.py), the two Docker Compose files, and the Astro project's
 airflow_settings.yaml. They must agree wherever they mean the same thing; where they differ by design
 (the database, the host names inside a container network), that is said here."""
 from __future__ import annotations
@@ -9,7 +9,8 @@ import json
 import pytest
 import yaml
 
-from apikit.stack import REPO, Stack
+from stacks.paths import REPO
+from stacks.stack import Stack
 from test_compose import environment, load
 
 # Settings every stack of the kit has, whatever runs it. The local stack's value is the reference.

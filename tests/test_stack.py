@@ -1,5 +1,7 @@
-"""The stack: 127.0.0.1 only, harmless to start twice, clear about a busy port, clean to stop; it
-signals only its own processes, names a component that dies, and recovers from a crash."""
+"""The stack: 127.0.0.1 only, harmless to start twice (one after the other or at once), ready for a first
+trigger when its start returns, clear about a busy port, clean to stop; it signals only its own processes,
+also after a change of the clock, names a component that dies, and recovers from a crash."""
+import contextlib
 import json
 import os
 import shutil
@@ -7,6 +9,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from contextlib import closing
@@ -14,18 +17,21 @@ from contextlib import closing
 import psutil
 import pytest
 
-from apikit import processes
-from apikit.client import AirflowAPIError
-from apikit.stack import REPO, Stack, StackError, macos_fork_safety
+from apikit.client import Airflow, AirflowAPIError
 from conftest import MAJOR, free_port, fresh_stack, wait_for_dags
 from helpers import delete_runs, run_body, trigger
+from stacks import processes
+from stacks.paths import REPO
+from stacks.stack import Stack, StackError, dags_in, macos_fork_safety
 
 
 def test_listens_on_loopback_only(stack):
     procs = stack.processes()
     assert len(procs) >= len(stack.components())
-    listening = [c.laddr for p in procs for c in p.net_connections(kind="inet")
-                 if c.status == psutil.CONN_LISTEN]
+    listening = []
+    for p in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):  # one that has exited since (a DAG file's parsing)
+            listening += [c.laddr for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
     assert listening, "the stack listens nowhere?"
     assert {addr.ip for addr in listening} == {"127.0.0.1"}, listening
     assert stack.port in {addr.port for addr in listening}
@@ -133,6 +139,96 @@ def test_start_twice_is_harmless(stack, capsys):
     assert stack.statefile.read_text() == recorded and stack.healthy()
 
 
+def marks_of(home) -> set[str]:
+    """The marks of the starts whose processes run in `home` (one start: one mark)."""
+    found = set()
+    for p in psutil.process_iter(["environ", "status"]):
+        env = p.info["environ"] or {}
+        if env.get("AIRFLOW_HOME") == str(home) and p.info["status"] != psutil.STATUS_ZOMBIE:
+            found.add(env.get(processes.MARK))
+    return found
+
+
+@pytest.mark.live
+def test_two_starts_at_once_make_one_stack(capsys):
+    """Two `make airflow` at the same time on one home: the second waits for the first to finish, then
+    finds the stack running. One set of components, and neither start fails."""
+    first = fresh_stack("twice")
+    second = Stack(first.major, home=first.home, port=first.port, project=first.project,
+                   templates=first.templates)
+    failures = []
+
+    def start(stack):
+        try:
+            stack.start()
+        except Exception as exc:  # whatever it is, the test names it
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start, args=(s,)) for s in (first, second)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(600)
+        out = capsys.readouterr().out
+        assert failures == [], failures
+        assert out.count(" is ready at ") == 1 and out.count(" is already running at ") == 1, out
+        assert f"Waiting for another start (or stop, or reset) of Airflow {first.major} in {first.home}" in out
+        assert len(marks_of(first.home)) == 1 and first.dead_components() == [] and first.healthy()
+    finally:
+        first.stop(quiet=True)
+
+
+def test_the_dag_ids_are_read_from_the_files_without_running_them(tmp_path):
+    """What the start waits for: the DAG ids each file of dags/ defines as it is written; a file that is not
+    Python gets None (Airflow names it in an import error); what only a run of the file could tell (a DAG
+    under an `if`, an id computed) is left out, and so is a file Airflow itself skips."""
+    (tmp_path / "classic.py").write_text("from airflow import DAG\nwith DAG('one'):\n    pass\nDAG(dag_id='two')\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "decorated.py").write_text(
+        "from airflow.sdk import dag\n\n@dag\ndef three(): ...\n\n@dag(schedule=None)\ndef four(): ...\n\n"
+        "@dag(dag_id='five')\ndef named_otherwise(): ...\n\nif NEW_AIRFLOW:\n    @dag\n    def six(): ...\n")
+    (tmp_path / "computed.py").write_text("from airflow import DAG\nfor n in range(3):\n    DAG(f'dag_{n}')\n")
+    (tmp_path / "broken.py").write_text("from airflow import DAG\nDAG('seven'\n")
+    (tmp_path / "helper.py").write_text("def dag_id(name): return name (\n")  # no "airflow": never read
+    assert dags_in(tmp_path) == {"broken.py": None, "classic.py": {"one", "two"},
+                                 "sub/decorated.py": {"three", "four", "five"}}
+    assert set().union(*dags_in(REPO / "dags").values()) >= {"api_dag", "dependent_dag", "random_failures"}
+
+
+BROKEN = {  # files a learner could leave in dags/: Airflow cannot load either
+    "kit_test_syntax_error.py": "from airflow import DAG\n\nDAG('kit_test_syntax_error'\n",
+    "kit_test_missing_module.py": "import no_such_module\nfrom airflow import DAG\n\nDAG('kit_test_missing_module')\n",
+}
+
+
+@pytest.mark.live
+def test_a_start_returns_once_the_dags_are_listed(capsys):
+    """A learner's first trigger right after `make airflow` finds its DAG: the start returns when the API
+    lists every DAG of dags/, and names each file Airflow could not load, with the DAG missing and the
+    error. A later start, the files mended, names nothing: Airflow's record of the errors is old."""
+    stack = fresh_stack("dags-listed")
+    for name, text in BROKEN.items():
+        (stack.project / "dags" / name).write_text(text)
+    try:
+        stack.start()
+        listed = {d["dag_id"] for d in Airflow(stack.url, "admin", "admin", verbose=False).items("/dags")}
+        out = capsys.readouterr().out
+        expected = {dag_id for ids in dags_in(REPO / "dags").values() for dag_id in ids}
+        assert len(expected) >= 10 and expected <= listed, expected - listed
+        assert f"The DAG file {stack.project / 'dags' / 'kit_test_syntax_error.py'} could not be loaded." in out
+        assert f"{stack.project / 'dags' / 'kit_test_missing_module.py'} could not be loaded, so " \
+               f"kit_test_missing_module is not listed." in out
+        assert "SyntaxError" in out and "No module named 'no_such_module'" in out, out  # Airflow's own words
+        stack.stop(quiet=True)
+        for name in BROKEN:
+            (stack.project / "dags" / name).unlink()
+        stack.start()
+        assert "could not be loaded" not in capsys.readouterr().out
+    finally:
+        stack.stop(quiet=True)
+
+
 def test_busy_port_gets_a_clear_message(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -146,7 +242,7 @@ def test_every_component_carries_the_mark_of_its_start(stack):
     state = json.loads(stack.statefile.read_text())
     assert set(state["components"]) == set(stack.components())
     for name, rec in state["components"].items():
-        p = processes.alive(rec)
+        p = processes.alive(rec, state["mark"])
         assert p is not None, f"{name} is not running"
         assert p.environ()[processes.MARK] == state["mark"]
         assert os.getpgid(p.pid) == p.pid  # a process group of its own: stopping it reaches its children
@@ -162,7 +258,8 @@ def make(*args, home, port):
 
 def test_a_record_naming_a_foreign_process_group_signals_nothing(tmp_path):
     """After a reboot, or once numbers are reused, a record names somebody else's processes: here a
-    `sleep` in a session of its own. make down / airflow / status remove the record and leave it be."""
+    `sleep` in a session of its own. make down and make airflow remove the record and leave it be; make
+    status only reads: it says the stack is stopped and leaves the record to them."""
     other = subprocess.Popen(["sleep", "300"], start_new_session=True)
     try:
         started = psutil.Process(other.pid).create_time()
@@ -171,7 +268,6 @@ def test_a_record_naming_a_foreign_process_group_signals_nothing(tmp_path):
             for major in ("3", "2"):
                 home = tmp_path / f"airflow{major}"
                 home.mkdir(exist_ok=True)
-                (home / "stack.pid").write_text(f"{other.pid}\n")  # an older kit's record
                 (home / "stack.json").write_text(json.dumps({  # the same number, another process
                     "mark": "a-start-before-the-reboot",
                     "components": {"scheduler": {"pid": other.pid, "started": started - 3600}}}))
@@ -186,13 +282,56 @@ def test_a_record_naming_a_foreign_process_group_signals_nothing(tmp_path):
                 write_records()
                 done = make(*args, home=tmp_path, port=port)
                 assert other.poll() is None, f"make {args[0]} signalled a process it did not start"
-                assert "Nothing was signalled" in done.stdout + done.stderr, done.stdout + done.stderr
-                assert not (tmp_path / f"airflow{MAJOR}" / "stack.json").exists()
-                assert not (tmp_path / f"airflow{MAJOR}" / "stack.pid").exists()
+                record = tmp_path / f"airflow{MAJOR}" / "stack.json"
+                if args == ["status"]:
+                    assert f"Airflow {MAJOR}: stopped" in done.stdout and record.exists(), done.stdout
+                else:
+                    assert "Nothing was signalled" in done.stdout + done.stderr, done.stdout + done.stderr
+                    assert not record.exists()
         assert "in use" in done.stderr  # make airflow stopped at the busy port, as it should
     finally:
         other.kill()
         other.wait()
+
+
+# --- a change of the system clock ------------------------------------------------------------------
+def test_a_clock_change_does_not_make_a_running_stack_look_broken(stack):
+    """psutil computes a process's start time from the system clock: once the clock is set (by hand, or
+    stepped by NTP), it reads seconds away from what the start recorded. The mark decides, not the time."""
+    recorded = stack.statefile.read_text()
+    moved = json.loads(recorded)
+    for rec in moved["components"].values():
+        rec["started"] -= 3
+    stack.statefile.write_text(json.dumps(moved))
+    try:
+        assert stack.dead_components() == []
+        assert stack.status() == f"running: Airflow {stack.version} at {stack.url}"
+    finally:
+        stack.statefile.write_text(recorded)
+
+
+def test_where_the_environment_cannot_be_read_the_start_time_decides(tmp_path, monkeypatch):
+    """Where a process's environment cannot be read (another OS's rules), a recorded pid counts if its
+    start time is the recorded one, give or take seconds: 3 s off (a clock change) is ours and stopped,
+    an hour off is somebody else's process (the number reused) and never signalled."""
+    mark = processes.new_mark()
+    ours = processes.spawn(["sleep", "300"], dict(os.environ), tmp_path / "sleep.log", mark)
+    other = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    moved = [{"pid": p.pid, "started": psutil.Process(p.pid).create_time() + by}
+             for p, by in ((ours, -3), (other, -3600))]
+
+    def unreadable(process):
+        raise psutil.AccessDenied(process.pid)
+
+    monkeypatch.setattr(psutil.Process, "environ", unreadable)
+    try:
+        assert [p.pid for p in processes.ours(mark, moved)] == [ours.pid]
+        assert processes.stop(mark, moved, grace=5) == 1
+        assert not psutil.pid_exists(ours.pid) and other.poll() is None
+    finally:
+        for proc in (ours, other):
+            proc.kill()
+            proc.wait()
 
 
 # --- a component that dies --------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from apikit.stack import REPO
 from conftest import MAJOR, TEMPLATES
+from stacks.paths import REPO
 
 pytestmark = pytest.mark.live
 

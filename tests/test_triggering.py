@@ -227,7 +227,7 @@ def test_burst_of_20_triggers_from_10_threads(stack, af):
 def one_writer():
     import importlib.util
 
-    from apikit.stack import REPO
+    from stacks.paths import REPO
     spec = importlib.util.spec_from_file_location("one_writer", REPO / "plugins" / "one_writer.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from apikit.stack import REPO, airflow_version_pinned
+from stacks.paths import REPO
+from stacks.stack import airflow_version_pinned
 
 
 @pytest.mark.parametrize("major", ["3", "2"])

@@ -2,9 +2,10 @@
 
 Every process the kit starts gets a mark in its environment, `AIRFLOW_API_KIT_RUN=<id>` (a new random
 id for each start), which the processes it starts in turn inherit: Airflow's executor workers, task
-processes, gunicorn workers. A pid alone proves nothing (after a reboot, or once the number is reused,
-it names somebody else's process), so the kit signals a process only when it carries the mark of one
-of its own starts, or when its pid *and* its start time match what the kit recorded when it started it.
+processes, gunicorn workers. The mark decides what is ours. A pid alone proves nothing (after a reboot,
+or once the number is reused, it names somebody else's process); only where the environment cannot be
+read (another user's process, some other OS) does a recorded pid count, and then only with the start
+time recorded for it, give or take a few seconds (a change of the system clock moves it).
 
 Each process is started without a shell, in a session (and process group) of its own: Ctrl-C in the
 terminal does not reach it, and stopping it also reaches the processes it forked, which stay in its
@@ -16,13 +17,13 @@ import contextlib
 import os
 import signal
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
 import psutil
 
 MARK = "AIRFLOW_API_KIT_RUN"
+CLOCK_TOLERANCE = 5  # seconds: how far a recorded start time may be from the one read now
 
 
 def new_mark() -> str:
@@ -49,20 +50,24 @@ def marked_env(env: dict, mark: str) -> dict:
 
 
 def record(proc: subprocess.Popen | int) -> dict:
-    """What proves later that a pid is still the process we started: the pid and its start time."""
+    """What finds the process again: its pid, and its start time for where the mark cannot be read."""
     pid = proc if isinstance(proc, int) else proc.pid
     return {"pid": pid, "started": psutil.Process(pid).create_time()}
 
 
-def alive(rec: dict) -> psutil.Process | None:
-    """The recorded process, if it still runs and is the one recorded (same start time); else None."""
+def alive(rec: dict, mark: str, variable: str = MARK) -> psutil.Process | None:
+    """The recorded process, if it still runs and is ours; else None."""
     try:
         p = psutil.Process(int(rec["pid"]))
-        if abs(p.create_time() - float(rec["started"])) < 0.05 and p.status() != psutil.STATUS_ZOMBIE:
-            return p
+        if p.status() == psutil.STATUS_ZOMBIE:
+            return None
+        try:
+            ours = mark in p.environ().get(variable, "").split()
+        except psutil.AccessDenied:
+            ours = abs(p.create_time() - float(rec["started"])) < CLOCK_TOLERANCE
+        return p if ours else None
     except (psutil.Error, KeyError, TypeError, ValueError):
-        pass
-    return None
+        return None
 
 
 def marked(mark: str, variable: str = MARK) -> list[psutil.Process]:
@@ -78,11 +83,11 @@ def marked(mark: str, variable: str = MARK) -> list[psutil.Process]:
 
 
 def ours(mark: str, records: list[dict] = (), variable: str = MARK) -> list[psutil.Process]:
-    """The processes proven ours: carrying the mark, or recorded (pid and start time match), and the
-    live descendants of those (their parent, proven ours, started them)."""
+    """The processes proven ours (carrying the mark, or recorded: see alive()), and the live descendants
+    of those (their parent, proven ours, started them)."""
     found = {p.pid: p for p in marked(mark, variable)}
     for rec in records:
-        p = alive(rec)
+        p = alive(rec, mark, variable)
         if p is not None:
             found.setdefault(p.pid, p)
     for p in list(found.values()):
@@ -102,29 +107,16 @@ def stop(mark: str, records: list[dict] = (), grace: float = 20, variable: str =
     leaders = {int(r["pid"]) for r in records}
     seen: set[int] = set()
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5)):
-        signalled: set[int] = set()
-        deadline = time.monotonic() + wait
-        while True:
-            procs = ours(mark, records, variable)
-            if not procs:
-                return len(seen)
-            fresh = [p for p in procs if p.pid not in signalled]  # and ones started since
-            send(fresh, leaders, sig)
-            signalled |= {p.pid for p in fresh}
-            seen |= signalled
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
+        procs = ours(mark, records, variable)  # again before SIGKILL: with any started meanwhile
+        seen |= {p.pid for p in procs}
+        for group in {group_of(p.pid) for p in procs} & leaders:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, sig)
+        for p in procs:
+            with contextlib.suppress(psutil.Error):
+                p.send_signal(sig)
+        psutil.wait_procs(procs, timeout=wait)
     return len(seen)
-
-
-def send(procs: list[psutil.Process], leaders: set[int], sig: int) -> None:
-    for group in {group_of(p.pid) for p in procs} & leaders:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(group, sig)
-    for p in procs:
-        with contextlib.suppress(psutil.Error):
-            p.send_signal(sig)
 
 
 def group_of(pid: int) -> int | None:

@@ -1,15 +1,19 @@
-"""Start, stop and check the kit's local Airflow: `python -m apikit.stack start|stop|status|restart`.
+"""Start, stop and check the kit's local Airflow: `python -m stacks.stack start|stop|status|restart|reset`.
 
 Each component (api-server, scheduler, dag-processor, triggerer; on 2.x webserver and scheduler) runs
-as a process of its own, started without a shell (apikit/processes.py). The stack records each one's
-pid and start time in its home (stack.json), and marks every process of the start in its environment:
-`stop` signals only what proves to be ours, and `status` names a component that has died. Settings come
-from environment variables, documented in .env.example.
+as a process of its own, started without a shell and marked in its environment (stacks/processes.py).
+The stack records the mark and each component's pid in its home (stack.json): `stop` signals only what
+proves to be ours, and `status`, which only reads, names a component that has died. A start, stop or
+reset holds the home's lock from beginning to end, so a second `make airflow` waits for the first and
+then finds the stack running. A start returns once the API is healthy and lists the DAGs of dags/ (or
+says which are missing, and why). Settings come from environment variables, documented in .env.example.
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import base64
+import fcntl
 import json
 import os
 import shutil
@@ -17,20 +21,21 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import textwrap
 import threading
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager, nullcontext
+from datetime import datetime
 from pathlib import Path
 
 import psutil
 import requests
 
-from apikit import processes
+from stacks import processes
+from stacks.paths import KIT_HOME, REPO
 
-REPO = Path(__file__).resolve().parent.parent
-# Where the local stacks keep their homes (database, logs, settings) and JupyterLab its record.
-KIT_HOME = Path(os.environ.get("KIT_HOME") or REPO / ".airflow").resolve()
 DEFAULT_PORT = {"3": 8080, "2": 8082}
+API = {"3": "/api/v2", "2": "/api/v1"}
 START_TIMEOUT = 240  # seconds; AIRFLOW_START_TIMEOUT changes it
 
 
@@ -72,6 +77,7 @@ class Stack:
         self.statefile = self.home / "stack.json"
         self.logs = self.home / "logs"
         self.launched: dict[str, subprocess.Popen] = {}  # the components this object started
+        self.holding = False  # whether this object holds the home's lock (see locked())
 
     # --- configuration -------------------------------------------------------------------------
     def env(self) -> dict:
@@ -158,46 +164,26 @@ class Stack:
                     "dag-processor": ["dag-processor"], "triggerer": ["triggerer", "--skip-serve-logs"]}
         return {"webserver": ["webserver"], "scheduler": ["scheduler", "--skip-serve-logs"]}
 
-    # --- state ---------------------------------------------------------------------------------
-    def state(self, quiet: bool = False, tidy: bool = True) -> dict | None:
-        """What the last start recorded, if any of its processes still runs. With `tidy`, a record whose
-        processes are all gone (a crash, a reboot) is removed with a message; nothing is signalled."""
-        legacy = self.home / "stack.pid"  # an older kit's record: a bare number proves nothing
-        if legacy.exists():
-            legacy.unlink()
-            if not quiet:
-                print(f"Removed {legacy}: an older kit's record that names a process group by its "
-                      f"number only, which cannot prove to be this stack's. Nothing was signalled.")
+    # --- state: only read ------------------------------------------------------------------------
+    def state(self) -> dict | None:
+        """What the last start recorded, if any of its processes still runs."""
         try:
             state = json.loads(self.statefile.read_text())
-            state["mark"], state["components"]  # noqa: B018 - both must be there
-        except (OSError, ValueError, KeyError, TypeError):
-            if self.statefile.exists():
-                self.statefile.unlink()
-                if not quiet:
-                    print(f"Removed {self.statefile}: unreadable. Nothing was signalled.")
+            return state if processes.ours(state["mark"], list(state["components"].values())) else None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
-        if not processes.ours(state["mark"], list(state["components"].values())):
-            if not tidy:
-                return None
-            self.statefile.unlink(missing_ok=True)
-            if not quiet:
-                print(f"Removed the record of an earlier start ({self.statefile}): none of its processes "
-                      f"is running any more. Nothing was signalled.")
-            return None
-        return state
 
     def processes(self) -> list[psutil.Process]:
         """Every live process of this stack: its components and what they started."""
-        state = self.state(quiet=True, tidy=False)
+        state = self.state()
         return processes.ours(state["mark"], list(state["components"].values())) if state else []
 
     def dead_components(self, state: dict | None = None) -> list[str]:
         """The recorded components that are no longer running."""
-        state = state or self.state(quiet=True, tidy=False)
+        state = state or self.state()
         if not state:
             return []
-        return [name for name, rec in state["components"].items() if processes.alive(rec) is None]
+        return [name for name, rec in state["components"].items() if processes.alive(rec, state["mark"]) is None]
 
     def server_version(self) -> str | None:
         """The version the server on our port reports, or None if nothing Airflow-like answers."""
@@ -229,43 +215,75 @@ class Stack:
             return f"running: Airflow {self.version} at {self.url}"
         return f"started, not healthy (yet?): Airflow {self.version} at {self.url}; logs in {self.logs}"
 
+    # --- what a start, stop or reset holds ----------------------------------------------------------
+    @contextmanager
+    def locked(self):
+        """The home's lock (stack.lock), held from the beginning to the end of a start, stop or reset: a
+        second one on the same home waits for it, then finds the stack as the first one left it."""
+        if self.holding:  # this object holds it already (a reset stops, then starts)
+            yield
+            return
+        self.home.mkdir(parents=True, exist_ok=True)
+        with open(self.home / "stack.lock", "w") as lock:  # closing it lets go of the lock
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                print(f"Waiting for another start (or stop, or reset) of Airflow {self.major} in {self.home} "
+                      f"to finish ...", flush=True)
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            self.holding = True
+            try:
+                yield
+            finally:
+                self.holding = False
+
+    def forget_record(self, quiet: bool) -> None:
+        """Remove a record whose processes are all gone (a crash, a reboot), or that cannot be read."""
+        if self.statefile.exists():
+            self.statefile.unlink()
+            if not quiet:
+                print(f"Removed the record of an earlier start ({self.statefile}): none of its processes "
+                      f"is running any more. Nothing was signalled.")
+
     # --- start ---------------------------------------------------------------------------------
     def start(self, timeout: float | None = None) -> None:
         timeout = float(timeout or os.environ.get("AIRFLOW_START_TIMEOUT") or START_TIMEOUT)
         if not (self.venv / "bin" / "airflow").exists():
             raise StackError(f"Airflow {self.major} is not installed in {self.venv}: run `make airflow`.")
-        state = self.state()
-        if state:
-            dead = self.dead_components(state)
-            if not dead and self.healthy():
-                print(f"Airflow {self.version} is already running at {self.url}.")
-                return
-            print(f"A stack from an earlier start is still there but "
-                  f"{'has lost its ' + ', '.join(dead) if dead else 'is not healthy'}: restarting it.")
-            self.stop(quiet=True)
-        self.check_port_free()
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.logs.mkdir(exist_ok=True)
-        (self.home / "passwords.json").write_text(json.dumps({self.username: self.password}))
-        self.write_config()
-        began = time.monotonic()
-        env = self.env()
-        self.migrate(env)
-        mark = processes.new_mark()
-        airflow = str(self.venv / "bin" / "airflow")
-        self.launched, records = {}, {}
-        try:
-            for name, args in self.components().items():
-                # The triggerer starts at a lower CPU priority: the start is CPU-bound (each component
-                # imports Airflow), health needs the other three, and no kit DAG defers a task at once.
-                proc = processes.spawn([airflow, *args], env, self.logs / f"{name}.log", mark,
-                                       cwd=self.home, nice=10 if name == "triggerer" else 0)
-                self.launched[name] = proc
-                records[name] = processes.record(proc)
-        finally:  # written even if a later component failed to start: `stop` finds the earlier ones
-            self.statefile.write_text(json.dumps({"mark": mark, "port": self.port, "airflow": self.version,
-                                                  "components": records}, indent=1))
-        self.wait_healthy(began, timeout)
+        with self.locked():
+            state = self.state()
+            if state:
+                dead = self.dead_components(state)
+                if not dead and self.healthy():
+                    print(f"Airflow {self.version} is already running at {self.url}.")
+                    return
+                print(f"A stack from an earlier start is still there but "
+                      f"{'has lost its ' + ', '.join(dead) if dead else 'is not healthy'}: restarting it.")
+                self.stop(quiet=True)
+            self.forget_record(quiet=False)
+            self.check_port_free()
+            self.logs.mkdir(exist_ok=True)
+            (self.home / "passwords.json").write_text(json.dumps({self.username: self.password}))
+            self.write_config()
+            began, since = time.monotonic(), time.time()
+            env = self.env()
+            self.migrate(env)
+            mark = processes.new_mark()
+            airflow = str(self.venv / "bin" / "airflow")
+            self.launched, records = {}, {}
+            try:
+                for name, args in self.components().items():
+                    # The triggerer starts at a lower CPU priority: the start is CPU-bound (each component
+                    # imports Airflow), health needs the other three, and no kit DAG defers a task at once.
+                    proc = processes.spawn([airflow, *args], env, self.logs / f"{name}.log", mark,
+                                           cwd=self.home, nice=10 if name == "triggerer" else 0)
+                    self.launched[name] = proc
+                    records[name] = processes.record(proc)
+            finally:  # written even if a later component failed to start: `stop` finds the earlier ones
+                self.statefile.write_text(json.dumps({"mark": mark, "port": self.port, "airflow": self.version,
+                                                      "components": records}, indent=1))
+            self.wait_healthy(began, timeout)
+            self.wait_for_dags(began, began + timeout, since)
 
     def port_free(self) -> bool:
         with socket.socket() as s:
@@ -302,7 +320,7 @@ class Stack:
             sections.update(api={"secret_key": key()}, api_auth={"jwt_secret": key()})
         else:
             sections.update(webserver={"secret_key": key()})
-        text = "# Written by the kit (apikit/stack.py): this home's secret keys; settings are in the kit's env.\n"
+        text = "# Written by the kit (stacks/stack.py): this home's secret keys; settings are in the kit's env.\n"
         text += "".join(f"\n[{name}]\n" + "".join(f"{k} = {v}\n" for k, v in values.items())
                         for name, values in sections.items())
         config.write_text(text)
@@ -382,14 +400,60 @@ class Stack:
                 self.fail_if_a_component_exited()
                 if warm_up is not None:
                     warm_up.join(max(1.0, timeout - (time.monotonic() - began)))
-                print(f"Airflow {self.version} is healthy at {self.url} "
-                      f"after {time.monotonic() - began:.0f} s.")
                 return
             self.fail_if_a_component_exited()
             time.sleep(0.25)
         self.stop(quiet=True)
         raise StackError(f"Airflow was not healthy after {timeout:.0f} s (AIRFLOW_START_TIMEOUT); "
                          f"logs are in {self.logs}.")
+
+    def wait_for_dags(self, began: float, deadline: float, since: float) -> None:
+        """Until the API lists every DAG that the files of dags/ define, or an import error names the file:
+        a learner's first trigger finds its DAG. Then it says which DAGs are missing, and why."""
+        folder = Path(self.env()["AIRFLOW__CORE__DAGS_FOLDER"])  # the project's dags/, or extra_env's
+        expected = dags_in(folder)
+        while True:
+            self.fail_if_a_component_exited()
+            listed, errors = self.parsed(folder, since)
+            waiting = {name: ids for name, ids in expected.items()
+                       if name not in errors and (ids is None or not ids <= listed)}
+            if not waiting or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        for name, error in errors.items():
+            missing = ", ".join(sorted((expected.get(name) or set()) - listed))
+            print(f"\nThe DAG file {folder / name} could not be loaded"
+                  f"{f', so {missing} is not listed' if missing else ''}. The end of Airflow's import error:\n"
+                  + textwrap.indent("\n".join(error.splitlines()[-12:]), "    ") + "\n")
+        if waiting:
+            files = "; ".join(f"{name} ({', '.join(sorted(ids - listed)) if ids else 'not valid Python'})"
+                              for name, ids in waiting.items())
+            raise StackError(f"Airflow {self.version} runs at {self.url}, but after {deadline - began:.0f} s its "
+                             f"API lists neither the DAGs of these files of {folder} nor an import "
+                             f"error for them: {files}. The logs are in {self.logs}; `make down` stops the stack.")
+        print(f"Airflow {self.version} is ready at {self.url} after {time.monotonic() - began:.0f} s: "
+              f"healthy, with {len(listed)} DAGs listed.")
+
+    def parsed(self, folder: Path, since: float) -> tuple[set[str], dict[str, str]]:
+        """The DAG ids the API lists, and the import errors recorded since `since` (by file, relative to
+        the DAGs folder); nothing while the API does not answer."""
+        api, prefix = requests.Session(), self.url + API[self.major]
+        try:
+            if self.major == "2":
+                api.auth = (self.username, self.password)
+            else:  # with auth off every request is admin's, and no token is needed
+                r = api.post(f"{self.url}/auth/token", timeout=10,
+                             json={"username": self.username, "password": self.password})
+                if r.ok:
+                    api.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+            listed = {d["dag_id"] for d in pages(api, f"{prefix}/dags", "dags")}
+            # 2.x names a file by its path, 3.x by its path in dags/; an error from before this start is
+            # left out (the file may have been mended since)
+            return listed, {Path(folder, e["filename"]).relative_to(folder).as_posix(): e["stack_trace"]
+                            for e in pages(api, f"{prefix}/importErrors", "import_errors")
+                            if datetime.fromisoformat(e["timestamp"]).timestamp() > since - 1}
+        except (requests.RequestException, ValueError, KeyError):
+            return set(), {}
 
     def fail_if_a_component_exited(self) -> None:
         for name, proc in self.launched.items():
@@ -414,34 +478,37 @@ class Stack:
         runs, variables, connections or pools but the default pool; the DAGs unpaused when they are
         listed again) and no logs; the secret keys and the installation stay, and so do the files in the
         checkout (dags/, include/)."""
-        self.stop(quiet=True)
-        remove_database(self.home / "airflow.db")
-        (self.home / "migrated.json").unlink(missing_ok=True)
-        shutil.rmtree(self.logs, ignore_errors=True)
-        self.start()
+        with self.locked():
+            self.stop(quiet=True)
+            remove_database(self.home / "airflow.db")
+            (self.home / "migrated.json").unlink(missing_ok=True)
+            shutil.rmtree(self.logs, ignore_errors=True)
+            self.start()
 
     # --- stop ----------------------------------------------------------------------------------
     def stop(self, quiet: bool = False, grace: float = 20) -> None:
-        state = self.state(quiet=quiet)
-        if state is None:
-            if not quiet:
-                print(f"Airflow {self.major} is not running.")
-            return
-        records = list(state["components"].values())
-        count = processes.stop(state["mark"], records, grace)
-        for proc in self.launched.values():  # reap our own children, if this object started them
-            proc.poll()
-        left = processes.ours(state["mark"], records)
-        if left:  # the record stays: a later `make down` finds them again
-            raise StackError(
-                f"{len(left)} of Airflow {self.major}'s processes did not stop, even after SIGKILL: "
-                + "; ".join(processes.describe(p) for p in left[:5])
-                + ".\nNothing else was changed. Run `make down` again; if they stay, they are stuck "
-                "in the kernel (state D: a hung disk or network file system).")
-        self.statefile.unlink(missing_ok=True)
-        deadline = time.monotonic() + 5  # a process that was killed may take a moment to let go of it
-        while not self.port_free() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        with self.locked() if self.home.exists() else nullcontext():
+            state = self.state()
+            if state is None:
+                self.forget_record(quiet)
+                if not quiet:
+                    print(f"Airflow {self.major} is not running.")
+                return
+            records = list(state["components"].values())
+            count = processes.stop(state["mark"], records, grace)
+            for proc in self.launched.values():  # reap our own children, if this object started them
+                proc.poll()
+            left = processes.ours(state["mark"], records)
+            if left:  # the record stays: a later `make down` finds them again
+                raise StackError(
+                    f"{len(left)} of Airflow {self.major}'s processes did not stop, even after SIGKILL: "
+                    + "; ".join(processes.describe(p) for p in left[:5])
+                    + ".\nNothing else was changed. Run `make down` again; if they stay, they are stuck "
+                    "in the kernel (state D: a hung disk or network file system).")
+            self.statefile.unlink(missing_ok=True)
+            deadline = time.monotonic() + 5  # a process that was killed may take a moment to let go of it
+            while not self.port_free() and time.monotonic() < deadline:
+                time.sleep(0.1)
         if not quiet:
             print(f"Stopped Airflow {self.major} ({count} processes).")
 
@@ -474,6 +541,60 @@ def components_healthy(url: str, major: str) -> bool:
     return r.ok and all((parts.get(p) or {}).get("status") == "healthy" for p in wanted)
 
 
+def dags_in(folder: Path) -> dict[str, set[str] | None]:
+    """The DAG ids each file of a DAGs folder defines, read from its code without running it: `DAG("id")`,
+    `DAG(dag_id="id")`, `@dag(dag_id="id")`, `@dag` (the function's name); None for a file that is not
+    valid Python. A DAG defined under an `if` (Airflow 3 only, say) cannot be known this way and is left
+    out, and so are the files Airflow itself skips: those without the words "airflow" and "dag"."""
+    found: dict[str, set[str] | None] = {}
+    for path in sorted(folder.rglob("*.py")):
+        text = path.read_text(errors="replace")
+        if "airflow" not in text.lower() or "dag" not in text.lower():
+            continue
+        try:
+            module = ast.parse(text)
+        except SyntaxError:
+            found[path.relative_to(folder).as_posix()] = None
+            continue
+        ids = {dag_id for statement in module.body if not isinstance(statement, ast.If)
+               for node in ast.walk(statement) for dag_id in dag_ids(node)}
+        if ids:
+            found[path.relative_to(folder).as_posix()] = ids
+    return found
+
+
+def dag_ids(node: ast.AST) -> list[str]:
+    """The DAG id a call of DAG(...) or a function decorated with @dag names, if written out."""
+    def named(call: ast.AST, name: str) -> bool:
+        return name in (getattr(call, "id", None), getattr(call, "attr", None))
+
+    def given(call: ast.Call) -> ast.AST | None:
+        return next((k.value for k in call.keywords if k.arg == "dag_id"), call.args[0] if call.args else None)
+
+    if isinstance(node, ast.Call) and named(node.func, "DAG"):
+        dag_id = given(node)
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        calls = [d for d in node.decorator_list if named(d.func if isinstance(d, ast.Call) else d, "dag")]
+        if not calls:
+            return []
+        dag_id = given(calls[0]) if isinstance(calls[0], ast.Call) else None
+        dag_id = dag_id or ast.Constant(node.name)
+    else:
+        return []
+    return [dag_id.value] if isinstance(dag_id, ast.Constant) and isinstance(dag_id.value, str) else []
+
+
+def pages(api: requests.Session, url: str, key: str) -> list[dict]:
+    """Every item of a list endpoint of the Airflow API, page by page."""
+    found: list[dict] = []
+    while True:
+        r = api.get(url, params={"limit": 100, "offset": len(found)}, timeout=10)
+        r.raise_for_status()
+        found += r.json()[key]
+        if not r.json()[key] or len(found) >= r.json()["total_entries"]:
+            return found
+
+
 def port_holder(port: int) -> str | None:
     try:
         for conn in psutil.net_connections(kind="tcp"):
@@ -501,7 +622,7 @@ def from_environment(major: str | None = None) -> Stack:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m apikit.stack", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m stacks.stack", description=__doc__)
     parser.add_argument("action", choices=["start", "stop", "status", "restart", "reset"])
     parser.add_argument("--all", action="store_true", help="with stop and status: both stacks (2 and 3)")
     args = parser.parse_args(argv)
@@ -521,7 +642,7 @@ def main(argv: list[str] | None = None) -> int:
                 auth = "auth off (everyone is admin)" if stack.auth == "off" else \
                     f"user {stack.username}, password {stack.password}"
                 print(f"\n  Airflow UI and API: {stack.url}    ({auth})\n"
-                      f"  API base: {stack.url}/api/v{2 if stack.major == '3' else 1}\n"
+                      f"  API base: {stack.url}{API[stack.major]}\n"
                       f"  Logs: {stack.logs}\n  Stop it with: make down\n")
             if args.action == "status":
                 status = stack.status()

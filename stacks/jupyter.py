@@ -1,7 +1,7 @@
-"""JupyterLab on notebooks/ for `make up`: `python -m apikit.jupyter [stop|status]`.
+"""JupyterLab on notebooks/ for `make up`: `python -m stacks.jupyter [stop|status]`.
 
 It runs in the foreground (Ctrl-C stops it); what identifies it (pid, start time and the mark in its
-environment, see apikit/processes.py) is kept so that `make down` can stop one left running in another
+environment, see stacks/processes.py) is kept so that `make down` can stop one left running in another
 terminal, and nothing else. It listens on 127.0.0.1 only.
 """
 from __future__ import annotations
@@ -11,8 +11,9 @@ import os
 import subprocess
 import sys
 
-from apikit import processes
-from apikit.stack import KIT_HOME, REPO, from_environment
+from stacks import processes
+from stacks.paths import KIT_HOME, REPO
+from stacks.stack import from_environment
 
 STATEFILE = KIT_HOME / "jupyter.json"
 
@@ -20,7 +21,6 @@ STATEFILE = KIT_HOME / "jupyter.json"
 def run() -> int:
     port = os.environ.get("JUPYTER_PORT", "8888")
     STATEFILE.parent.mkdir(parents=True, exist_ok=True)
-    (KIT_HOME / "jupyter.pid").unlink(missing_ok=True)  # an older kit's record: proves nothing
     env = dict(os.environ)
     if not env.get("AIRFLOW_URL"):  # the notebooks talk to the stack just started
         env["AIRFLOW_URL"] = from_environment().url

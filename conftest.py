@@ -20,11 +20,11 @@ import signal
 import socket
 import subprocess
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
+from scripts import doctor  # scripts/doctor.py: the tools the tests need
 from stacks import processes
 from stacks.paths import REPO, TEST_HOME  # KIT_TEST_HOME: two test runs share a checkout, not a stack
 from stacks.stack import Stack, StackError
@@ -123,14 +123,6 @@ def fresh_stack(name: str, port: int | None = None, **kwargs) -> Stack:
     stack = Stack(home=home, port=port or free_port(), project=project, templates=TEMPLATES, **kwargs)
     started.append(stack)
     return stack
-
-
-def wait_for_dags(af, dag_ids: set[str], timeout=90) -> None:
-    """Until a DAG a test wrote (or deleted and wrote again) is listed; a start waits for those of dags/."""
-    deadline = time.monotonic() + timeout
-    while not dag_ids <= {d["dag_id"] for d in af.items("/dags")}:
-        assert time.monotonic() < deadline, f"the DAGs {sorted(dag_ids)} were not listed in {timeout} s"
-        time.sleep(0.5)
 
 
 def stop_everything() -> None:
@@ -309,8 +301,9 @@ def newman() -> Path:
     script = postman / "node_modules" / "newman" / "bin" / "newman.js"
     if not script.exists():
         npm = shutil.which("npm")
-        assert npm and shutil.which("node"), \
-            "newman needs Node.js 18+ with npm (e.g. apt-get install nodejs npm); then: npm ci --prefix postman"
+        tools = doctor.test_tool_checks()
+        assert npm and tools["node"].ok, "newman needs Node.js 18 or newer with npm (`make doctor` checks): " \
+            f"{tools['node'].fix}; then: npm ci --prefix postman"
         subprocess.run([npm, "ci", "--prefix", str(postman), "--no-audit", "--no-fund"], check=True,
                        timeout=600, stdout=subprocess.DEVNULL)
     assert script.exists(), f"npm ci --prefix postman did not install {script}"

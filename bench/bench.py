@@ -57,7 +57,11 @@ CACHE = Path(os.environ.get("BENCH_CACHE") or
 BENCH_DAG = "bench_two_tasks"
 MARK_BEGIN, MARK_END = "<!-- bench:figures:begin -->", "<!-- bench:figures:end -->"
 
-DAG_SOURCE = '''"""Written by bench/bench.py: two tiny tasks, one after the other."""
+DAG_SOURCE = '''"""Written by bench/bench.py: two tiny tasks, one after the other. The first holds for the
+run's conf `hold` seconds (tests/test_stack.py uses this DAG to keep tasks running; the benchmark's runs
+have no conf)."""
+import time
+
 import pendulum
 
 try:
@@ -70,7 +74,8 @@ except ImportError:
      catchup=False, tags=["bench"])
 def bench():
     @task
-    def first():
+    def first(dag_run=None):
+        time.sleep(float((dag_run.conf or {}).get("hold", 0)))
         return 1
 
     @task

@@ -20,9 +20,10 @@ step() {  # step NAME COMMAND...: run it, show its output only when it fails
   fi
 }
 
-need() {  # need TOOL HOW-TO-INSTALL
-  command -v "$1" >/dev/null && return 0
-  echo "FAIL  $1 is not installed: $2"
+need() {  # need TOOL: installed? If not, `make doctor`'s line for it, which says how to install it
+  out=$(.venv/bin/python scripts/doctor.py --tool "$1") && return 0
+  echo "FAIL  $1 is missing (\`make doctor\` lists every tool the checks and tests need):"
+  echo "$out"
   failed="$failed, $1"
   return 1
 }
@@ -36,11 +37,11 @@ for major in 3 2; do
 done
 
 step "ruff (Python lint)" .venv/bin/ruff check --quiet .
-need shellcheck "apt-get install shellcheck, or brew install shellcheck" &&
+need shellcheck &&
   step "shellcheck (scripts)" shellcheck scripts/*.sh .ci/run
 step "Postman collection is what postman/ builds" .venv/bin/python -m postman.build_collection --check
 check_js() { for file in "$@"; do node --check "$file" || return 1; done; }
-need node "apt-get install nodejs, or brew install node" &&
+need node &&
   step "JavaScript syntax (node --check)" check_js postman/scripts/*.js postman/folders/*.js
 
 for major in 3 2; do

@@ -1,11 +1,14 @@
 """`make doctor`: is this machine ready for the kit? A checklist to run before a workshop, with the fix
 for every line that is not green. Standard library only: it runs before anything is installed.
 
-Exit status 1 when something a learner needs (to `make up` and run the notebooks) is missing; what only
-the tests need (Node.js with npm, Chromium) is listed apart and never fails the check.
+Exit status 1 when something a learner needs (to `make up` and run the notebooks) is missing. What only
+`make check` and `make test` need (ShellCheck, Node.js with npm, Chromium) is listed apart, with how to
+install it, and never fails the check. `doctor.py --tool shellcheck` checks one such tool alone (exit 1 if
+it is missing): scripts/check.sh asks it, so that a missing tool is explained in the same words.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import shutil
@@ -30,7 +33,35 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
-    needed: bool = True  # False: only for `make test`
+    only_for: str = ""  # the commands that alone need it ("make test"); empty: every command does
+
+
+@dataclass
+class Tool:
+    name: str
+    command: str
+    only_for: str
+    fix: str
+    minimum: int = 0  # the oldest major version that does
+
+
+# What `make check` and `make test` need beyond what `make up` does (README, "You need").
+TOOLS = [
+    Tool("ShellCheck (lints the scripts)", "shellcheck", "make check",
+         "apt-get install shellcheck, or brew install shellcheck"),
+    Tool("Node.js 18 or newer (node --check, newman)", "node", "make check and make test",
+         "apt-get install nodejs npm, or brew install node", minimum=18),
+    Tool("npm (installs newman)", "npm", "make test", "apt-get install npm, or brew install node"),
+]
+CHROMIUM_FIX = "apt-get install chromium, or brew install --cask chromium (or set CHROMIUM=/path/to/chrome)"
+# How to install what every command needs (the README's "You need" names each package).
+PYTHON_FIX = ("install Python 3.11+ (apt-get install python3, brew install python@3.12, or python.org), "
+              "or name it: make up PYTHON=/path/to/python3.12")
+MAKE_FIX = "apt-get install make; macOS: xcode-select --install"
+INSTALLER_FIX = ("apt-get install python3-venv (Debian, Ubuntu; python3.N-venv for a python3.N), or install uv "
+                 "(brew install uv; elsewhere: https://docs.astral.sh/uv/)")
+MACOS_BROWSERS = ["/Applications/Chromium.app/Contents/MacOS/Chromium",
+                  "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"]
 
 
 def python_check(python: str) -> Check:
@@ -42,14 +73,43 @@ def python_check(python: str) -> Check:
         version = ""
     ok = bool(version) and tuple(int(x) for x in version.split(".")[:2]) >= MIN_PYTHON
     return Check(f"Python {'.'.join(map(str, MIN_PYTHON))} or newer", ok,
-                 f"{python}: {version or 'not found'}",
-                 "install Python 3.11+ (python.org, brew install python@3.12, apt-get install python3), "
-                 "or name it: make up PYTHON=/path/to/python3.12")
+                 f"{python}: {version or 'not found'}", PYTHON_FIX)
 
 
-def tool_check(name: str, command: str, fix: str, needed: bool = True) -> Check:
+def installer_check(python: str) -> Check:
+    """uv installs the environments; without it, scripts/bootstrap.sh makes a venv and installs uv (or the
+    environments) with pip: Debian and Ubuntu ship Python without venv's pip (ensurepip) unless python3-venv
+    is installed."""
+    name, fix = "uv, or Python's venv with pip (to install the kit)", INSTALLER_FIX
+    uv = shutil.which("uv") or next((str(p) for p in [REPO / ".tools" / "uv" / "bin" / "uv"] if p.exists()), None)
+    if uv:
+        return Check(name, True, uv, fix)
+    try:
+        venv = subprocess.run([python, "-c", "import ensurepip, venv"], capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        venv = False
+    return Check(name, venv, f"{python} -m venv (no uv on PATH)" if venv else
+                 f"no uv on PATH, and {python} has no venv with pip (the module ensurepip is missing)", fix)
+
+
+def tool_check(name: str, command: str, fix: str, only_for: str = "", minimum: int = 0) -> Check:
     path = shutil.which(command)
-    return Check(name, path is not None, path or "not found", fix, needed)
+    if path is None or not minimum:
+        return Check(name, path is not None, path or "not found", fix, only_for)
+    try:
+        version = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=20).stdout.strip()
+        major = int(version.lstrip("v").split(".")[0])
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        version, major = "an unknown version", 0
+    return Check(name, major >= minimum, f"{path}: {version}", fix, only_for)
+
+
+def test_tool_checks() -> dict[str, Check]:
+    """What `make check` and `make test` need beyond what `make up` does, by command."""
+    checks = {t.command: tool_check(t.name, t.command, t.fix, t.only_for, t.minimum) for t in TOOLS}
+    checks["chromium"] = Check("Chromium (the browser tests)", chromium() is not None, chromium() or "not found",
+                               CHROMIUM_FIX, "make test")
+    return checks
 
 
 def port_check(port: int, what: str) -> Check:
@@ -101,47 +161,62 @@ def memory_check() -> Check:
 def checks(python: str) -> list[Check]:
     return [
         python_check(python),
-        tool_check("make", "make", "install make (macOS: xcode-select --install; Debian: apt-get install make)"),
+        tool_check("make", "make", MAKE_FIX),
+        installer_check(python),
         memory_check(),
         disk_check(),
         port_check(int(os.environ.get("AIRFLOW_PORT") or 8080), "Airflow"),
         port_check(int(os.environ.get("JUPYTER_PORT") or 8888), "JupyterLab"),
         index_check(),
-        tool_check("Node.js with npm (newman)", "npm", "apt-get install nodejs npm, or brew install node",
-                   needed=False),
-        Check("Chromium (browser tests)", chromium() is not None, chromium() or "not found",
-              "apt-get install chromium, or brew install --cask chromium (or set CHROMIUM)", needed=False),
+        *test_tool_checks().values(),
     ]
 
 
 def chromium() -> str | None:
+    """The Chromium the browser tests drive: $CHROMIUM, then chromium (or chromium-browser, google-chrome)
+    on PATH, then the macOS app folders (tests/helpers.py launches it)."""
     for candidate in [os.environ.get("CHROMIUM"), shutil.which("chromium"), shutil.which("chromium-browser"),
-                      shutil.which("google-chrome"), "/Applications/Chromium.app/Contents/MacOS/Chromium",
-                      "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"]:
-        if candidate and Path(candidate).is_file():
+                      shutil.which("google-chrome"), *MACOS_BROWSERS]:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
 
 
-def main() -> int:
+def line(check: Check, color: bool) -> str:
+    """The check's line, and where it failed the fix; marked -- where only some commands need it."""
+    marks = {"ok": "\033[32m ok \033[0m", "FAIL": "\033[31mFAIL\033[0m", "--": "\033[33m -- \033[0m"}
+    mark = "ok" if check.ok else "FAIL" if not check.only_for else "--"
+    text = f"[{marks[mark] if color else f'{mark:^4}'}] {check.name}"
+    text += f", for {check.only_for}" if check.only_for else ""
+    text += f": {check.detail}"
+    if not check.ok:
+        text += f"\n       fix: {check.fix}" + (f"  (needed only by {check.only_for})" if check.only_for else "")
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/doctor.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tool", choices=[*(t.command for t in TOOLS), "chromium"],
+                        help="check only this tool of `make check` and `make test` (exit 1 if it is missing)")
+    args = parser.parse_args(argv)
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    mark = {True: "\033[32m ok \033[0m" if color else " ok ", False: "\033[31mFAIL\033[0m" if color else "FAIL"}
-    optional = "\033[33m -- \033[0m" if color else " -- "
+    if args.tool:
+        check = test_tool_checks()[args.tool]
+        print(line(check, color))
+        return 0 if check.ok else 1
     python = os.environ.get("PYTHON") or "python3"
     print(f"airflow-api-kit doctor ({platform.system()} {platform.machine()})\n")
-    missing = 0
     results = checks(python)
     for check in results:
-        label = mark[check.ok] if check.ok or check.needed else optional
-        print(f"[{label}] {check.name}: {check.detail}")
-        if not check.ok:
-            print(f"       fix: {check.fix}" + ("" if check.needed else "  (only `make test` needs this)"))
-            missing += check.needed
+        print(line(check, color))
+    missing = sum(not c.ok and not c.only_for for c in results)
     print()
     if missing:
         print(f"{missing} thing(s) a learner needs are missing: fix the lines marked FAIL, then run make doctor again.")
         return 1
     print("Ready: `make up` installs the kit and starts Airflow and JupyterLab.")
+    if not all(c.ok for c in results):
+        print("(The lines marked -- are for `make check` and `make test` only.)")
     return 0
 
 

@@ -33,7 +33,7 @@ for major in $versions; do
   lax=""
   [ "$major" = 2 ] && lax="--nbval-lax"
   # shellcheck disable=SC2086  # $lax: one option or none
-  rm -f "$home/airflow$major.xml"  # the JUnit report bench/suite.py reads at the end
+  rm -f "$home/airflow$major.xml"  # the JUnit report scripts/test_report.py reads at the end
   (KIT_AIRFLOW=$major exec .venv/bin/python -m pytest --durations=10 $lax \
     --junitxml="$home/airflow$major.xml" -o junit_family=xunit1 "$@") >"$log" 2>&1 &
   pids="$pids $!"
@@ -71,7 +71,7 @@ for major in $versions; do
 done
 
 echo
-.venv/bin/python bench/suite.py --home "$home" --rows 10
+.venv/bin/python scripts/test_report.py --home "$home" --rows 10
 echo
 echo "make test: $(( ($(date +%s) - started) / 60 )) min $(( ($(date +%s) - started) % 60 )) s in all$timing"
 if [ -n "$failed" ]; then

@@ -1,15 +1,20 @@
 """Helpers that several test modules share (the stacks themselves are in conftest.py)."""
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import re
-import shutil
 import subprocess
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
+import yaml
+
 from apikit import AirflowAPIError
+from scripts import doctor  # scripts/doctor.py
 from stacks.paths import REPO
 
 POSTMAN = REPO / "postman"
@@ -47,30 +52,112 @@ def changes(before: dict, after: dict) -> dict:
             for key in before if after[key] != before[key]}
 
 
-def wait_until(condition, timeout: float, step: float = 0.2, what: str = "the condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} did not come true in {timeout} s"
+# --- the Docker Compose files, read as Compose reads them ------------------------------------------
+COMPOSE_FILES = {"3": REPO / "docker-compose.yml", "2": REPO / "docker-compose.airflow2.yml"}
+# Compose's interpolation: $$ is a literal $, ${VAR}, ${VAR:-default}, ${VAR-default}, $VAR.
+COMPOSE_VARIABLE = re.compile(r"\$(?:(?P<escaped>\$)|\{(?P<braced>[A-Za-z_]\w*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}"
+                              r"|(?P<named>[A-Za-z_]\w*))")
+
+
+def interpolate(value, env: dict):
+    """The file as Compose sees it with these variables set (and the others unset)."""
+    if isinstance(value, dict):
+        return {k: interpolate(v, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [interpolate(v, env) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(m):
+        if m["escaped"]:
+            return "$"
+        name = m["braced"] or m["named"]
+        if m["op"] == ":-":
+            return env.get(name) or m["default"]
+        if m["op"] == "-":
+            return env.get(name, m["default"])
+        return env.get(name, "")
+    return COMPOSE_VARIABLE.sub(substitute, value)
+
+
+def load_compose(major: str, env: dict | None = None) -> dict:
+    """docker-compose.yml (3) or docker-compose.airflow2.yml (2), with these variables set."""
+    return interpolate(yaml.safe_load(COMPOSE_FILES[major].read_text()), env or {})
+
+
+def compose_environment(service: dict) -> dict:
+    """A service's environment, whether the file writes it as a mapping or as a list of NAME=value."""
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return env
+
+
+# --- waiting ---------------------------------------------------------------------------------------
+def wait_until(look, timeout: float, what: str, until=bool, step: float = 0.5):
+    """The one way the tests wait: call `look()` every `step` seconds until `until` holds for what it
+    returned (by default: until that is true), and return that. After `timeout` seconds an AssertionError
+    says what was waited for, for how long, and what `look()` returned last."""
+    began = time.monotonic()
+    while True:
+        seen = look()
+        if until(seen):
+            return seen
+        waited = time.monotonic() - began
+        if waited >= timeout:
+            last = repr(seen)
+            raise AssertionError(f"Waited {waited:.0f} s (the limit: {timeout:g} s) for {what}; the last thing "
+                                 f"seen: {last if len(last) <= 1500 else last[:1500] + ' ...'}")
         time.sleep(step)
 
-# Debian's and Homebrew's Chromium, or Google Chrome on macOS: playwright's own browser download is
-# not needed (and blocked on some networks). CHROMIUM names another one.
-MACOS_BROWSERS = ["/Applications/Chromium.app/Contents/MacOS/Chromium",
-                  "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"]
+
+def wait_for_dags(af, dag_ids: set[str], timeout: float = 90) -> None:
+    """Until a DAG a test wrote (or deleted and wrote again) is listed; a start waits for those of dags/."""
+    wait_until(lambda: {d["dag_id"] for d in af.items("/dags")}, timeout,
+               f"the API to list the DAGs {sorted(dag_ids)}", until=lambda listed: dag_ids <= listed)
+
+
+# --- fake servers, on 127.0.0.1 -------------------------------------------------------------------
+@contextmanager
+def serving(server: http.server.HTTPServer):
+    """`server` answering from a thread of its own while the block runs (its URL is the block's value),
+    shut down and closed after it."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+class FakeHandler(http.server.BaseHTTPRequestHandler):
+    """The base of a fake server's request handler: logs nothing, answers JSON with `reply`."""
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status: int, body) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+# Debian's and Homebrew's Chromium, or Google Chrome on macOS (scripts/doctor.py finds it): playwright's own
+# browser download is not needed (and blocked on some networks). CHROMIUM names another one.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def chromium_path() -> str:
-    """The Chromium the browser tests drive: $CHROMIUM, then chromium (or chromium-browser, google-chrome)
-    on PATH, then the macOS app folders; an AssertionError that says how to get one otherwise."""
-    candidates = [os.environ.get("CHROMIUM")] + \
-        [shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")] + MACOS_BROWSERS
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    raise AssertionError("The browser tests need Chromium: `apt-get install chromium` (Debian, Ubuntu), "
-                         "`brew install --cask chromium` (macOS), or set CHROMIUM=/path/to/chrome.")
+    """The Chromium the browser tests drive, as `make doctor` finds it; an AssertionError with its fix otherwise."""
+    found = doctor.chromium()
+    assert found, f"The browser tests need Chromium: {doctor.CHROMIUM_FIX}."
+    return found
 
 
 def launch_chromium(playwright):

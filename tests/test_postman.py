@@ -33,6 +33,7 @@ from helpers import (
     run_newman,
 )
 from postman.notebook_calls import path_text, reads_af_major
+from scripts import doctor  # scripts/doctor.py
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
@@ -264,8 +265,7 @@ def test_snippet_arguments_read_where_they_land():
 def test_every_javascript_file_is_valid_javascript():
     """The folders' scripts, the snippets and the collection's scripts: each file parses on its own."""
     node = shutil.which("node")
-    if not node:
-        pytest.skip("node is not installed (newman needs it too)")
+    assert node, f"`make check` needs Node.js: {doctor.test_tool_checks()['node'].fix}"
     files = [p for p in POSTMAN.rglob("*.js") if "node_modules" not in p.parts]
     assert len(files) >= len(notebooks()) + 3
     for path in files:

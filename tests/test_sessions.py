@@ -20,7 +20,7 @@ import requests
 
 from apikit.client import Airflow, AirflowAuthError, AirflowNotRunning
 from conftest import MAJOR, fresh_stack
-from helpers import environment, load_collection, run_body, run_newman
+from helpers import environment, load_collection, run_body, run_newman, wait_until
 
 pytestmark = pytest.mark.live  # a stack of the module's own
 PASSWORD = "kit-test-Pw-not-admin"
@@ -156,16 +156,15 @@ def test_stopped_mid_session_then_restarted(own_stack, own_af):
 def test_a_dead_component_is_named_and_a_crash_recovered_from(own_stack, own_af):
     state = json.loads(own_stack.statefile.read_text())
     os.killpg(state["components"]["scheduler"]["pid"], signal.SIGKILL)  # the scheduler dies, the rest runs on
-    deadline = time.monotonic() + 10
-    while own_stack.dead_components() != ["scheduler"] and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(own_stack.dead_components, 10, "the record to show the scheduler dead, and only it",
+               until=lambda dead: dead == ["scheduler"], step=0.2)
     status = own_stack.status()
     assert status.startswith("NOT WORKING") and "scheduler" in status and "make airflow" in status, status
     for p in own_stack.processes():  # now a crash of everything: only the record is left behind
         p.kill()
-    deadline = time.monotonic() + 10
-    while (own_stack.processes() or not own_stack.port_free()) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: (own_stack.processes(), own_stack.port_free()), 10,
+               "every process of the stack to be gone and its port free (processes, port free)",
+               until=lambda seen: seen == ([], True), step=0.2)
     assert own_stack.statefile.exists()
     own_stack.start()  # removes the stale record, starts anew
     assert own_stack.healthy()
@@ -197,10 +196,8 @@ def test_stop_leaves_no_process_even_during_a_run(own_stack, own_af):
     bearer(own_af)
     time.sleep(2)
     own_stack.stop()
-    deadline = time.monotonic() + 10
-    while kit_processes(home) and time.monotonic() < deadline:  # none outside the process group
-        time.sleep(0.5)
-    assert kit_processes(home) == []
+    wait_until(lambda: kit_processes(home), 10, "no process of the stack to be left (none outside its group)",
+               until=lambda left: left == [])
     assert own_stack.processes() == [] and not own_stack.statefile.exists()
     with socket.socket() as s:  # the port is free (connections of the client may be in TIME_WAIT)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

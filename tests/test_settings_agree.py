@@ -9,9 +9,9 @@ import json
 import pytest
 import yaml
 
+from helpers import compose_environment, load_compose
 from stacks.paths import REPO
 from stacks.stack import Stack
-from test_compose import environment, load
 
 # Settings every stack of the kit has, whatever runs it. The local stack's value is the reference.
 SHARED = ["AIRFLOW__CORE__LOAD_EXAMPLES", "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION",
@@ -27,8 +27,8 @@ def stack_env(major: str, tmp_path) -> dict:
 
 
 def compose_env(major: str) -> dict:
-    services = load(major)["services"]
-    return {k: str(v) for k, v in environment(services["airflow-scheduler"]).items()}
+    services = load_compose(major)["services"]
+    return {k: str(v) for k, v in compose_environment(services["airflow-scheduler"]).items()}
 
 
 def normal(value: str) -> str:

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import http.server
-import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 from apikit.client import Airflow, AirflowAPIError, AirflowTimeout
-from helpers import delete_runs, run_body
+from helpers import delete_runs, run_body, serving, wait_until
 
 
 def run_count(af: Airflow, dag_id: str = "dependent_dag") -> int:
@@ -135,28 +135,23 @@ def trigger_once(af: Airflow, dag_id: str, run_id: str, conf: dict, attempts: in
 
 
 def test_trigger_retried_after_a_timeout_starts_one_run(stack, af):
-    proxy = SlowProxy(stack.url, delay=4)
-    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
-    thread.start()
     run_id = f"kit_test_retry_{uuid.uuid4().hex[:8]}"
     marker = {"retry_test": run_id}
     try:
-        slow = Airflow(f"http://127.0.0.1:{proxy.server_address[1]}", "admin", "admin", timeout=2,
-                       verbose=False)
-        before = run_count(af)
-        # Without a helper: the bare POST times out and the client says it may have taken effect.
-        with pytest.raises(AirflowTimeout, match="may or may not have taken effect"):
-            slow.post("/dags/dependent_dag/dagRuns", json=run_body(slow, dag_run_id=run_id, conf=marker))
-        assert af.get(f"/dags/dependent_dag/dagRuns/{run_id}")["conf"] == marker  # it did
-        # The retry of the same trigger: a 409, counted as done.
-        assert trigger_once(slow, "dependent_dag", run_id, marker) == "already triggered"
+        with serving(SlowProxy(stack.url, delay=4)) as proxy_url:
+            slow = Airflow(proxy_url, "admin", "admin", timeout=2, verbose=False)
+            before = run_count(af)
+            # Without a helper: the bare POST times out and the client says it may have taken effect.
+            with pytest.raises(AirflowTimeout, match="may or may not have taken effect"):
+                slow.post("/dags/dependent_dag/dagRuns", json=run_body(slow, dag_run_id=run_id, conf=marker))
+            assert af.get(f"/dags/dependent_dag/dagRuns/{run_id}")["conf"] == marker  # it did
+            # The retry of the same trigger: a 409, counted as done.
+            assert trigger_once(slow, "dependent_dag", run_id, marker) == "already triggered"
         assert run_count(af) == before + 1
         runs = [r for r in af.items("/dags/dependent_dag/dagRuns") if r["conf"] == marker]
         assert [r["dag_run_id"] for r in runs] == [run_id]
         assert af.wait_for_run("dependent_dag", run_id, progress=False)["state"] == "success"
     finally:
-        proxy.shutdown()
-        proxy.server_close()
         delete_runs(af, [run_id])
 
 
@@ -194,13 +189,13 @@ def burst(stack, af, total: int, threads: int, timeout: float) -> None:
             answered = [run_id for made in pool.map(trigger, chunks) for run_id in made]
         assert sorted(answered) == run_ids  # every trigger answered with its own run
 
-        deadline = time.monotonic() + timeout
-        while True:
-            ours = [r for r in af.items("/dags/dependent_dag/dagRuns") if r["dag_run_id"].startswith(batch)]
-            states = [r["state"] for r in ours]
-            if all(s in ("success", "failed") for s in states) or time.monotonic() > deadline:
-                break
-            time.sleep(2)
+        def runs() -> list[dict]:
+            return [r for r in af.items("/dags/dependent_dag/dagRuns") if r["dag_run_id"].startswith(batch)]
+
+        wait_until(lambda: Counter(r["state"] for r in runs()), timeout, f"the {total} runs of the burst to finish",
+                   until=lambda states: set(states) <= {"success", "failed"}, step=2)
+        ours = runs()
+        states = [r["state"] for r in ours]
         assert sorted(r["dag_run_id"] for r in ours) == run_ids  # none lost, none twice
         assert all(r["conf"] == {"batch": batch} for r in ours)
         assert states.count("success") == total, {s: states.count(s) for s in set(states)}

@@ -3,7 +3,6 @@ use_cases/website_form/server.py; the server triggers form_submission; the page 
 the DAG run and the stored row are checked. The browser only ever talks to the form server."""
 import importlib.util
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
@@ -11,8 +10,7 @@ import psutil
 import pytest
 import requests
 
-from conftest import wait_for_dags
-from helpers import launch_chromium
+from helpers import launch_chromium, serving, wait_for_dags, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 DAG = "form_submission"
@@ -38,15 +36,10 @@ def database(stack):
 @pytest.fixture(scope="module")
 def form_url(af, database):
     wait_for_dags(af, {DAG})
-    server = load_server_module().make_server(0)  # a free port, on 127.0.0.1
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        with serving(load_server_module().make_server(0)) as url:  # a free port, on 127.0.0.1
+            yield url
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
         if database.exists() and CREATED:  # tidy up, for a later run on the same stack
             with sqlite3.connect(database, timeout=30) as conn:
                 conn.executemany("DELETE FROM form_submissions WHERE submission_id = ?",
@@ -112,14 +105,12 @@ def submit(form_url, **fields):
 
 
 def wait_state(form_url, run_id, timeout=300):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def state():
         answer = requests.get(f"{form_url}/api/status", params={"run_id": run_id}, timeout=60)
-        state = answer.json().get("state") if answer.status_code == 200 else None  # 503: busy, again
-        if state in ("success", "failed"):
-            return state
-        time.sleep(1)
-    raise AssertionError(f"{run_id} did not finish in {timeout} s")
+        return answer.json().get("state") if answer.status_code == 200 else None  # 503: busy, again
+
+    return wait_until(state, timeout, f"the form's run {run_id} to finish, as the form's status page says",
+                      until=lambda seen: seen in ("success", "failed"), step=1)
 
 
 def test_invalid_submission_fails_and_stores_nothing(form_url, database):
@@ -148,8 +139,9 @@ def test_status_answers_only_for_form_runs(form_url):
 
 def test_chromium_is_found_where_it_is(tmp_path, monkeypatch):
     """$CHROMIUM first, then PATH (chromium, chromium-browser, google-chrome), then the macOS app folders;
-    a clear message when there is none."""
+    a clear message when there is none (`make doctor` finds it the same way)."""
     import helpers
+    from scripts import doctor
 
     fake = tmp_path / "chrome"
     fake.write_text("#!/bin/sh\n")
@@ -163,6 +155,6 @@ def test_chromium_is_found_where_it_is(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(on_path))
     assert helpers.chromium_path() == str(on_path / "chromium-browser")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    monkeypatch.setattr(helpers, "MACOS_BROWSERS", [str(tmp_path / "Chromium.app" / "Chromium")])
+    monkeypatch.setattr(doctor, "MACOS_BROWSERS", [str(tmp_path / "Chromium.app" / "Chromium")])
     with pytest.raises(AssertionError, match="apt-get install chromium"):
         helpers.chromium_path()

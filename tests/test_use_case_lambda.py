@@ -7,8 +7,6 @@ import ast
 import http.server
 import importlib.util
 import json
-import threading
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import quote, urlparse
@@ -16,7 +14,8 @@ from urllib.parse import quote, urlparse
 import pytest
 
 from apikit import AirflowAPIError
-from conftest import MAJOR, free_port, wait_for_dags
+from conftest import MAJOR, free_port
+from helpers import FakeHandler, serving, wait_for_dags, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = REPO / "use_cases" / "lambda" / "events"
@@ -151,18 +150,7 @@ def fake_airflow():
     """127.0.0.1 only: answers /version and /auth/token, and dagRuns with the statuses in `plan`."""
     plan, posts = [], []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def reply(self, status, body):
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(FakeHandler):
         def do_GET(self):
             self.reply(200, {"version": "3.3.2"})
 
@@ -174,14 +162,8 @@ def fake_airflow():
             status = plan.pop(0) if plan else 503
             self.reply(status, {"detail": "fake"} if status >= 400 else {"dag_run_id": "x", "state": "queued"})
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", plan, posts
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as url:
+        yield url, plan, posts
 
 
 def test_5xx_is_retried_with_back_off_then_succeeds(fn, fake_airflow, monkeypatch):
@@ -243,9 +225,9 @@ def asset_mode(af, fn, monkeypatch):
     wait_for_dags(af, {"asset_consumer", "asset_two_inputs"})
     before = {r["dag_run_id"] for r in af.items("/dags/asset_consumer/dagRuns")}
     yield fn
-    deadline = time.monotonic() + 120
-    while "asset_consumer" in waiting_for_sales(af) and time.monotonic() < deadline:
-        time.sleep(0.5)  # the scheduler has yet to make the run
+    wait_until(lambda: waiting_for_sales(af), 120, "the scheduler to make the run of asset_consumer the events "
+               "asked for (the DAGs whose queue holds news of the sales asset)",
+               until=lambda waiting: "asset_consumer" not in waiting)
     for run in af.items("/dags/asset_consumer/dagRuns"):
         if run["dag_run_id"] not in before:
             af.wait_for_run("asset_consumer", run["dag_run_id"], timeout=300, progress=False)
@@ -260,15 +242,17 @@ def asset_mode(af, fn, monkeypatch):
 def asset_events(af, asset_id: int, timeout: float = 60) -> list[dict]:
     """The asset's events. Airflow 3.3.2 answers 500 while a run that an event created is queued and has
     no start date yet (apache/airflow#71360, fixed after 3.3.2): asked again until it answers."""
-    deadline = time.monotonic() + timeout
-    while True:
+    def answer() -> list[dict] | AirflowAPIError:
         try:
             return af.items("/assets/events", asset_id=asset_id) if af.major >= 3 else \
                 af.items("/datasets/events", dataset_id=asset_id)
         except AirflowAPIError as exc:
-            if exc.status != 500 or time.monotonic() > deadline:
+            if exc.status != 500:
                 raise
-            time.sleep(0.5)
+            return exc
+
+    return wait_until(answer, timeout, f"the events of asset {asset_id} without a 500 (apache/airflow#71360)",
+                      until=lambda seen: not isinstance(seen, AirflowAPIError))
 
 
 def test_asset_event_reported_once_and_a_duplicate_not(af, asset_mode):
@@ -289,10 +273,7 @@ def test_asset_event_reported_once_and_a_duplicate_not(af, asset_mode):
     def runs_it_started() -> list[dict]:
         return [r for e in asset_events(af, asset_id) if e["id"] == mine[0]["id"] for r in e["created_dagruns"]]
 
-    deadline = time.monotonic() + 120
-    while not (runs := runs_it_started()):
-        assert time.monotonic() < deadline, "the event started no run of asset_consumer"
-        time.sleep(0.5)
+    runs = wait_until(runs_it_started, 120, "the event to start a run of asset_consumer")
     run_id = runs[0].get("run_id") or runs[0].get("dag_run_id")  # 2.11: dag_run_id
     assert runs[0]["dag_id"] == "asset_consumer"
     assert af.wait_for_run("asset_consumer", run_id, timeout=300, progress=False)["state"] == "success"
@@ -335,18 +316,7 @@ def fake_assets_airflow():
     an error (the answer was lost on its way back, as with a timeout after Airflow committed)."""
     plan, events, posts = [], [], []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def reply(self, status, body):
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(FakeHandler):
         def do_GET(self):
             path = urlparse(self.path).path
             if path == "/api/v2/version":
@@ -368,14 +338,8 @@ def fake_assets_airflow():
                                "timestamp": "2024-05-14T09:21:40Z", "created_dagruns": []})
             self.reply(status, events[-1] if status < 300 else {"detail": "fake"})
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", plan, posts
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as url:
+        yield url, plan, posts
 
 
 def test_asset_event_5xx_is_retried_then_reported(fn, fake_assets_airflow, monkeypatch):

@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 import requests
 
-from conftest import wait_for_dags
-from helpers import launch_chromium
+from helpers import launch_chromium, wait_for_dags
 
 DAG = "sql_query"
 

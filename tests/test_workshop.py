@@ -78,15 +78,63 @@ def test_doctor_without_a_network_asks_for_the_wheelhouse(tmp_path):
     assert doctor(tmp_path, UV_INDEX_URL=nowhere).returncode == 0  # with a wheelhouse: nothing to download
 
 
-def test_doctor_lists_test_tools_apart(tmp_path):
-    """Node.js and Chromium are for `make test` only: missing, they are listed, and the check passes."""
+def fake_bin(tmp_path: Path, *tools: str) -> Path:
+    """A folder for PATH with only these tools of the machine (python3 is this Python)."""
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for tool in ("python3", "make"):
-        (bin_dir / tool).symlink_to(shutil.which(tool) if tool == "make" else sys.executable)
-    done = doctor(tmp_path, PATH=str(bin_dir), CHROMIUM="")
+    bin_dir.mkdir(exist_ok=True)
+    for tool in tools:
+        (bin_dir / tool).symlink_to(sys.executable if tool == "python3" else shutil.which(tool))
+    return bin_dir
+
+
+def check_and_fix(output: str, name: str) -> tuple[str, str]:
+    """The doctor's line for the check called `name`, and the line after it (its fix, if it failed)."""
+    lines = output.splitlines()
+    at = next(n for n, line in enumerate(lines) if line.startswith("[") and f"] {name}" in line)
+    return lines[at], lines[at + 1]
+
+
+def test_doctor_names_each_tool_of_the_checks_and_tests_with_its_install_command(tmp_path):
+    """On a PATH with Python and make only, ShellCheck, Node.js, npm and Chromium are each named, for the
+    command that needs it, with how to install it on Debian/Ubuntu and on macOS; a learner's check passes."""
+    done = doctor(tmp_path, PATH=str(fake_bin(tmp_path, "python3", "make")), CHROMIUM="")
     assert done.returncode == 0, done.stdout
-    assert line_of(done.stdout, "Node.js").startswith("[ -- ]") and "only `make test` needs this" in done.stdout
+    for name, needed_by, fix in [
+            ("ShellCheck", "make check", "apt-get install shellcheck, or brew install shellcheck"),
+            ("Node.js 18 or newer", "make check and make test", "apt-get install nodejs npm, or brew install node"),
+            ("npm", "make test", "apt-get install npm, or brew install node"),
+            ("Chromium", "make test", "apt-get install chromium, or brew install --cask chromium")]:
+        check, how = check_and_fix(done.stdout, name)
+        assert check.startswith("[ -- ]") and check.endswith(f", for {needed_by}: not found"), check
+        assert how.strip().startswith(f"fix: {fix}") and how.endswith(f"(needed only by {needed_by})"), how
+
+
+def test_doctor_names_a_node_too_old_for_newman(tmp_path):
+    bin_dir = fake_bin(tmp_path, "python3", "make")
+    (bin_dir / "node").write_text("#!/bin/sh\necho v16.20.2\n")
+    (bin_dir / "node").chmod(0o755)
+    done = doctor(tmp_path, PATH=str(bin_dir))
+    check, how = check_and_fix(done.stdout, "Node.js 18 or newer")
+    assert check.startswith("[ -- ]") and check.endswith(f"{bin_dir / 'node'}: v16.20.2"), check
+    assert "brew install node" in how
+
+
+def test_doctor_asks_for_python3_venv_where_there_is_no_uv(tmp_path, monkeypatch):
+    """Without uv, the install makes a venv with pip: Debian and Ubuntu's Python has none (ensurepip is in
+    their python3-venv), and the doctor says so instead of the install failing half-way."""
+    from scripts import doctor as doctor_module
+
+    shadow = tmp_path / "no-ensurepip"
+    shadow.mkdir()
+    (shadow / "ensurepip.py").write_text("raise ImportError('ensurepip is in the package python3-venv')\n")
+    monkeypatch.setenv("PATH", str(fake_bin(tmp_path, "python3")))  # no uv on it
+    monkeypatch.setattr(doctor_module, "REPO", tmp_path)  # nor the kit's own .tools/uv
+    monkeypatch.setenv("PYTHONPATH", str(shadow))
+    check = doctor_module.installer_check(sys.executable)
+    assert not check.ok and "ensurepip is missing" in check.detail, check
+    assert check.fix.startswith("apt-get install python3-venv") and "brew install uv" in check.fix
+    monkeypatch.delenv("PYTHONPATH")
+    assert doctor_module.installer_check(sys.executable).ok  # this Python has venv with pip
 
 
 # --- make reset ----------------------------------------------------------------------------------

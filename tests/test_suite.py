@@ -1,7 +1,8 @@
-"""The test suite itself never touches what is yours: when its stack cannot start, no test falls back to
-your Airflow (AIRFLOW_URL from .env, or the default ports); it writes nothing into your checkout; and
-an interrupted `make test` leaves no process behind. Each runs a small suite of its own in a
-subprocess, with a test home of its own."""
+"""The test suite itself. It never touches what is yours: when its stack cannot start, no test falls back
+to your Airflow (AIRFLOW_URL from .env, or the default ports); it writes nothing into your checkout; and
+an interrupted `make test` leaves no process behind (each of these runs a small suite of its own in a
+subprocess, with a test home of its own). And what `make test` prints at its end: where its time went
+(scripts/test_report.py)."""
 from __future__ import annotations
 
 import http.server
@@ -17,9 +18,9 @@ import psutil
 import pytest
 
 from conftest import MAJOR, TEMPLATES
+from helpers import wait_until
+from scripts import test_report  # scripts/test_report.py
 from stacks.paths import REPO
-
-pytestmark = pytest.mark.live
 
 
 def inner_env(tmp_path: Path, **extra: str) -> dict:
@@ -86,6 +87,7 @@ def beside_decoys(tmp_path: Path, tests: list[str], **extra: str) -> tuple[subpr
     return done, servers
 
 
+@pytest.mark.live
 @pytest.mark.airflow3  # one run of the inner suite checks the conftest both versions share
 def test_a_test_stack_that_does_not_start_sends_nothing_to_yours(tmp_path):
     began = time.monotonic()
@@ -102,6 +104,7 @@ def test_a_test_stack_that_does_not_start_sends_nothing_to_yours(tmp_path):
     assert took < 180, f"the failing suite took {took:.0f} s: a test waited for a stack that was not there"
 
 
+@pytest.mark.live
 @pytest.mark.airflow3  # one run of the inner suite checks the conftest both versions share
 def test_a_running_test_suite_sends_nothing_to_yours(tmp_path):
     """The same decoys, and a test stack that starts: the notebook and the client tests talk to the test
@@ -130,6 +133,7 @@ def checkout_files() -> dict[str, float]:
             for p in (REPO / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
 
 
+@pytest.mark.live
 @pytest.mark.airflow3  # the inner `make test` runs both versions
 def test_sigterm_to_make_test_leaves_nothing_behind(tmp_path):
     """`make test` on both versions, interrupted with SIGTERM (a CI time-out) while its stacks run and
@@ -143,21 +147,20 @@ def test_sigterm_to_make_test_leaves_nothing_behind(tmp_path):
         inner = subprocess.Popen(["make", "-s", "test", "PYTEST_ARGS=notebooks/23_monitoring.ipynb"],
                                  cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 240
         broken = [test_home / f"airflow-{major}" / "project" / "dags" / "kit_23_broken_dag.py"
                   for major in ("3", "2")]
-        while not any(p.exists() for p in broken):  # notebook 23 is at its import-error section
+
+        def at_the_broken_file() -> bool:  # notebook 23 is at its import-error section
             assert inner.poll() is None, output.read_text()[-3000:]
-            assert time.monotonic() < deadline, "the inner suite never got to notebook 23's broken file"
-            time.sleep(0.5)
+            return any(p.exists() for p in broken)
+
+        wait_until(at_the_broken_file, 240, "the inner suite to get to notebook 23's broken DAG file")
         assert len(kit_test_processes(test_home)) > 5, "the check would not see the suite's processes"
         inner.send_signal(signal.SIGTERM)  # to make alone, as a CI time-out sends it
         inner.wait(timeout=120)
         assert "make test: interrupted" in output.read_text(), output.read_text()[-3000:]
-        deadline = time.monotonic() + 60
-        while kit_test_processes(test_home) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert kit_test_processes(test_home) == []
+        wait_until(lambda: kit_test_processes(test_home), 60, "every process of the inner suite to be gone",
+                   until=lambda left: left == [])
     finally:
         if inner.poll() is None:
             os.killpg(inner.pid, signal.SIGKILL)
@@ -165,3 +168,22 @@ def test_sigterm_to_make_test_leaves_nothing_behind(tmp_path):
         for line in kit_test_processes(test_home):  # only after a failure: the test's own leftovers
             psutil.Process(int(line.split(":")[0])).kill()
     assert checkout_files() == before
+
+
+# --- what `make test` prints at its end ----------------------------------------------------------------
+def test_the_report_sums_each_file_per_version(tmp_path, capsys):
+    """What `make test` prints at its end: seconds per file and version, from the JUnit reports."""
+    def report(major, cases):
+        rows = "".join(f'<testcase file="{f}" name="t{i}" time="{t}"/>' for i, (f, t) in enumerate(cases))
+        (tmp_path / f"airflow{major}.xml").write_text(f"<testsuites><testsuite>{rows}</testsuite></testsuites>")
+
+    report("3", [("test_one.py", 10), ("test_one.py", 5), ("lesson.ipynb", 40), ("test_two.py", 1)])
+    report("2", [("test_one.py", 7), ("test_two.py", 2)])
+    assert test_report.main(["--home", str(tmp_path), "--rows", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["Airflow", "3", "Airflow", "2.11"]
+    assert lines[2].split() == ["lesson.ipynb", "40s", "-"]  # the slowest first
+    assert lines[3].split() == ["test_one.py", "15s", "7s"]
+    assert lines[4].split() == ["the", "other", "1", "1s", "2s"]
+    assert lines[5].split() == ["in", "all", "56s", "9s"]
+    assert test_report.main(["--home", str(tmp_path / "none")]) == 1

@@ -1,8 +1,8 @@
-"""Where `make test`'s time goes: seconds per test file (each notebook apart) for each Airflow version,
-read from the JUnit reports the last `make test` wrote (.airflow-test/airflow3.xml, airflow2.xml).
-`make test` prints it at its end; run it alone to see the last run's again:
+"""The report `make test` prints at its end: where its time went, in seconds per test file (each notebook
+apart) for each Airflow version, read from the JUnit reports the last `make test` wrote
+(.airflow-test/airflow3.xml, airflow2.xml). Run it alone to see the last run's again:
 
-    .venv/bin/python bench/suite.py [--rows 12] [--home .airflow-test]
+    .venv/bin/python scripts/test_report.py [--rows 12] [--home .airflow-test]
 
 A test's time includes its fixtures' set-up and tear-down, so a shared stack's start counts in the
 first test of the pass that needs it. The two versions run at the same time on the same cores: each

@@ -22,7 +22,7 @@ test: {
   pm.collectionVariables.set('airflowVersion', data.version);
 }
 
-/** 2 · Is every component healthy?
+/** 2 · Is every part healthy?
  * @call GET /monitor/health
  *
  * On Airflow 2 the pre-request script drops `monitor` from the path: `GET /api/v1/health`.
@@ -50,7 +50,7 @@ test: {
 }
 
 /** 3b · Sign in: get a token (Airflow 3)
- * @call POST {af.url}/auth/token in sign-in
+ * @call POST {af.url}/auth/token in get-token
  * @status 200 201
  *
  * The body takes `username` and `password` from the environment. The test keeps the token in `accessToken`,
@@ -98,11 +98,11 @@ test: {
 }
 
 /** 3e · A token of its own, for the logout (Airflow 3)
- * @call POST {af.url}/auth/token in browser-login-logout
+ * @call POST {af.url}/auth/token in browser-logout
  * @status 200 201
  * @airflow3
  *
- * Logging out ends the token it is sent with: this one, kept in `spareToken`, not the collection's.
+ * Signing out ends the token it is sent with: this one, kept in `spareToken`, not the collection's.
  */
 prerequest: {
   if (pm.collectionVariables.get('authModeUsed') === 'token') pm.execution.skipRequest();  // no password
@@ -119,8 +119,8 @@ prerequest: {
   if (pm.collectionVariables.get('authModeUsed') === 'token') pm.execution.skipRequest();  // no spare token
 }
 
-/** 3g · The token that logged out is refused (Airflow 3)
- * @call GET {api}/dags in browser-login-logout
+/** 3g · The token that signed out is refused (Airflow 3)
+ * @call GET {api}/dags in browser-logout
  * @status 401 403
  * @airflow3
  */

@@ -1,17 +1,56 @@
 // The Postman side of notebooks/11_dags.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
- * Leaves the DAGs as it found them: unpaused, no favorite. The DAG it reads is the collection variable `dagId`,
- * set by request 3's pre-request script: change it there to read another DAG.
+ * Leaves the DAGs as it found them: unpaused, no favorite; its first requests put back what an interrupted run
+ * left. The DAG it reads is the collection variable `dagId`, set by the first request's pre-request script:
+ * change it there to read another DAG.
  *
  * Section 12 of the notebook writes a DAG file of its own, `kit_11_versioned.py`, into the DAGs folder; Postman
- * cannot write files, so its requests (12.1 to 12.9) find no DAG `kit_11_versioned` and answer 404, which their
- * tests accept, unless you copy the file there yourself (the notebook shows both versions of it). Request 12.5
- * then asks for a parse of that file; without it, of `random_failures.py` (request 3's `fileToken`).
+ * cannot write files, so its requests (12.1 to 12.8) find no DAG `kit_11_versioned` (an empty list, or 404,
+ * which their tests accept), unless you copy the file there yourself (the notebook shows both versions of it).
+ * Request 12.4 then asks for a parse of that file; without it, of `random_failures.py` (request 3's `fileToken`).
  *
  * @where dag_id = {{dagId}}
  * @variable dagId = random_failures
  * @status 200
+ */
+
+/** 0a · Start clean: unpause the webinar DAGs
+ * @call PATCH /dags in start-clean
+ *
+ * An interrupted run may have left some paused (sections 7 and 9); unpausing a DAG that is not paused changes
+ * nothing. The pre-request script sets `dagId`, the DAG this folder reads.
+ */
+prerequest: {
+  pm.collectionVariables.set('dagId', 'random_failures');  // the DAG this folder reads
+}
+test: {
+  pm.test("no webinar DAG paused", () => pm.expect(pm.response.json().dags.some(d => d.is_paused)).to.eql(false));
+}
+
+/** 0b · Start clean: remove a favorite left behind (Airflow 3)
+ * @call POST /dags/{dag_id}/unfavorite in start-clean
+ * @status 204 409
+ * @airflow3
+ *
+ * 204: it was a favorite, left by an interrupted run; 409: it was none. Skipped on Airflow 2, which has no
+ * favorites.
+ */
+
+/** 0c · Start clean: the DAGs folder
+ * @call GET /dags/{dag_id} in start-clean
+ *
+ * The notebook reads the DAGs folder from the DAG's `fileloc`, to delete a DAG file an interrupted run left.
+ */
+test: {
+  pm.test("the DAG's file", () => pm.expect(pm.response.json().fileloc).to.match(/random_failures\.py$/));
+}
+
+/** 0d · Start clean: delete the DAG left behind
+ * @call DELETE /dags/{VERSIONED} in start-clean
+ * @status 204 404
+ *
+ * 204: deleted (its file must be gone first, or it comes back); 404: nothing to delete.
  */
 
 /** 1a · List DAGs, one page at a time
@@ -44,12 +83,8 @@ test: {
 /** 3 · One DAG
  * @call GET /dags/{dag_id} in one-dag
  *
- * `dagId` is set to `random_failures` by this request's pre-request script: change it there to read another
- * DAG. The test keeps the DAG's `file_token` (in `fileToken`), which Airflow 2 needs to read the source.
+ * The test keeps the DAG's `file_token` (in `fileToken`), which Airflow 2 needs to read the source.
  */
-prerequest: {
-  pm.collectionVariables.set('dagId', 'random_failures');  // the DAG this folder reads
-}
 test: {
   const data = pm.response.json();
   pm.test("the DAG asked for, not paused", () => {
@@ -156,13 +191,6 @@ test: {
  */
 test: { pm.test("is not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
-/** 8b · Check: not paused
- * @call GET /dags/{dag_id} in unpause
- *
- * The notebook's check: the DAG is unpaused for good.
- */
-test: { pm.test("is not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
-
 /** 9.1 · What the filter matches
  * @call GET /dags in filter-matches
  */
@@ -174,40 +202,50 @@ test: {
   });
 }
 
-/** 9.2 · Pause them all
+/** 9.2 · Pause them all: the answer is one page
  * @call PATCH /dags in pause-all
  *
- * Request 9.3 unpauses them again: send both, or the other folders' runs of these DAGs will wait.
+ * `limit=1`: a page of one, so that the answer shows one of the two DAGs that match. Request 9.4 unpauses them
+ * again: send both, or the other folders' runs of these DAGs will wait. The test keeps the DAG on the page in
+ * `pausedOnPage`.
  */
 test: {
   const data = pm.response.json();
-  pm.test("both paused", () => {
-    pm.expect(data.dags.map(d => d.dag_id)).to.eql(['api_dag', 'dependent_dag']);
-    pm.expect(data.dags.every(d => d.is_paused)).to.eql(true);
+  pm.test("two DAGs match, one on the page, paused", () => {
+    pm.expect(data.total_entries).to.eql(2);
+    pm.expect(data.dags.length).to.eql(1);
+    pm.expect(data.dags[0].is_paused).to.eql(true);
   });
+  pm.collectionVariables.set('pausedOnPage', data.dags[0].dag_id);
 }
 
-/** 9.3 · Unpause them all
+/** 9.3 · Which DAGs it paused
+ * @call GET /dags in paused-now
+ *
+ * Airflow 3.2.2 and later pause every DAG that matches; Airflow 2 (and Airflow 3 before 3.2.2) only those on the
+ * page they answer (`pausedOnPage`, request 9.2).
+ */
+test: {
+  const paused = pm.response.json().dags.filter(d => d.is_paused).map(d => d.dag_id);
+  if (pm.collectionVariables.get('major') === '2') {
+    pm.test("Airflow 2: only the DAG on the answer's page", () => pm.expect(paused).to.eql([pm.collectionVariables.get('pausedOnPage')]));
+  } else {
+    pm.test("Airflow 3: both, though the answer showed one", () => pm.expect(paused).to.eql(['api_dag', 'dependent_dag']));
+  }
+}
+
+/** 9.4 · Unpause them all
  * @call PATCH /dags in unpause-all
  */
 test: {
   const data = pm.response.json();
-  pm.test("both unpaused", () => {
-    pm.expect(data.dags.map(d => d.dag_id)).to.eql(['api_dag', 'dependent_dag']);
+  pm.test("both unpaused, both on the page", () => {
+    pm.expect(data.dags.map(d => d.dag_id).sort()).to.eql(['api_dag', 'dependent_dag']);
     pm.expect(data.dags.some(d => d.is_paused)).to.eql(false);
   });
 }
 
-/** 10.1a · Start clean: remove a favorite left behind (Airflow 3)
- * @call POST /dags/{dag_id}/unfavorite in favorite
- * @status 204 409
- * @airflow3
- *
- * 204: it was a favorite, left by an interrupted run; 409: it was none. Skipped on Airflow 2, which has no
- * favorites.
- */
-
-/** 10.1b · Mark a favorite (Airflow 3)
+/** 10.1 · Mark a favorite (Airflow 3.1 and later)
  * @call POST /dags/{dag_id}/favorite
  * @status 204
  * @airflow3
@@ -215,7 +253,7 @@ test: {
  * Request 10.3 removes it again. Skipped on Airflow 2.
  */
 
-/** 10.2 · Where it shows up (Airflow 3)
+/** 10.2 · Where it shows up (Airflow 3.1 and later)
  * @call GET /dags in favorites-listed
  * @airflow3
  *
@@ -225,7 +263,7 @@ test: {
   pm.test("this DAG is a favorite", () => pm.expect(pm.response.json().dags.map(d => d.dag_id)).to.include(pm.collectionVariables.get('dagId')));
 }
 
-/** 10.3 · Remove it again (Airflow 3)
+/** 10.3 · Remove it again (Airflow 3.1 and later)
  * @call POST /dags/{dag_id}/unfavorite in unfavorite
  * @status 204
  * @airflow3
@@ -247,31 +285,23 @@ test: {
   });
 }
 
-/** 12.1 · Start clean: delete the DAG left behind
- * @call DELETE /dags/{VERSIONED} in versioned-start-clean
- * @status 204 404
+/** 12.1 · See the DAG listed
+ * @call GET /dags in versioned-listed
  *
- * 204: deleted (its file must be gone first, or it comes back); 404: nothing to delete.
- */
-
-/** 12.2 · See the DAG listed
- * @call GET /dags/{VERSIONED} in versioned-listed
- * @status 200 404
- *
- * 404 unless its file `kit_11_versioned.py` is in the DAGs folder (Postman cannot write it: the notebook does).
+ * An empty list unless the file `kit_11_versioned.py` is in the DAGs folder (Postman cannot write it: the notebook
+ * does).
  */
 test: {
-  if (pm.response.code === 200) {
-    pm.test("the DAG of kit_11_versioned.py", () => pm.expect(pm.response.json().fileloc).to.match(/kit_11_versioned\.py$/));
-  }
+  const dags = pm.response.json().dags;
+  pm.test("the DAG of kit_11_versioned.py, or none", () => pm.expect(dags.every(d => /kit_11_versioned\.py$/.test(d.fileloc))).to.eql(true));
 }
 
-/** 12.3 · Run it once (Airflow 3)
+/** 12.2 · Run it once (Airflow 3)
  * @call POST /dags/{VERSIONED}/dagRuns
  * @status 200 404
  * @airflow3
  *
- * 404 without the DAG's file (see 12.2). Skipped on Airflow 2, which keeps no DAG versions.
+ * 404 without the DAG's file (see 12.1). Skipped on Airflow 2, which keeps no DAG versions.
  */
 test: {
   if (pm.response.code === 200) {
@@ -279,11 +309,11 @@ test: {
   }
 }
 
-/** 12.4 · The file token
+/** 12.3 · The file token
  * @call GET /dags/{VERSIONED}/details
  * @status 200 404
  *
- * The test keeps the DAG's `file_token` in `versionedFileToken` for request 12.5; without the DAG (404), it keeps
+ * The test keeps the DAG's `file_token` in `versionedFileToken` for request 12.4; without the DAG (404), it keeps
  * the token of `random_failures.py` (`fileToken`, from request 3) there instead.
  */
 test: {
@@ -292,24 +322,20 @@ test: {
   pm.collectionVariables.set('versionedFileToken', token);
 }
 
-/** 12.5 · Ask for a new parse
- * @call PUT {api}/parseDagFile/{file_token}
+/** 12.4 · Ask for a new parse
+ * @call PUT /parseDagFile/{file_token}
  * @status 201
  *
- * The token is `versionedFileToken` (request 12.4). The notebook signs this one in by hand (its client has no
- * `put()`): here with the collection's token (`jwt`), replaced by Basic auth on Airflow 2 and by your API token
- * with `authMode` token; with `authMode` none, without.
+ * The token is `versionedFileToken` (request 12.3).
  *
  * @where file_token = {{versionedFileToken}}
- * @where af.session.headers.get('Authorization', '') = Bearer {{jwt}}
  */
-prerequest: { ownAuthorization(); }
 
-/** 12.6 · The new task
+/** 12.5 · The new task
  * @call GET /dags/{VERSIONED}/tasks
  * @status 200 404
  *
- * 404 without the DAG's file (see 12.2).
+ * 404 without the DAG's file (see 12.1).
  */
 test: {
   if (pm.response.code === 200) {
@@ -317,12 +343,12 @@ test: {
   }
 }
 
-/** 12.7 · Two versions (Airflow 3)
+/** 12.6 · Two versions (Airflow 3)
  * @call GET /dags/{VERSIONED}/dagVersions
  * @status 200 404
  * @airflow3
  *
- * 404 without the DAG's file (see 12.2). Skipped on Airflow 2, which keeps no DAG versions.
+ * 404 without the DAG's file (see 12.1). Skipped on Airflow 2, which keeps no DAG versions.
  */
 test: {
   if (pm.response.code === 200) {
@@ -330,11 +356,11 @@ test: {
   }
 }
 
-/** 12.8 · The DAG goes stale
+/** 12.7 · The DAG goes stale
  * @call GET /dags/{VERSIONED} in versioned-stale
  * @status 200 404
  *
- * 404 without the DAG (see 12.2). With it: stale once its file is gone from the DAGs folder.
+ * 404 without the DAG (see 12.1). With it: stale once its file is gone from the DAGs folder.
  */
 test: {
   if (pm.response.code === 200) {
@@ -342,14 +368,14 @@ test: {
   }
 }
 
-/** 12.9a · Delete the DAG
+/** 12.8a · Delete the DAG
  * @call DELETE /dags/{VERSIONED} in versioned-delete
  * @status 204 404
  *
- * 204: deleted (delete its file first, or it comes back); 404: there was none (see 12.2).
+ * 204: deleted (delete its file first, or it comes back); 404: there was none (see 12.1).
  */
 
-/** 12.9b · Check: the DAG is gone
+/** 12.8b · The DAG is gone
  * @call GET /dags/{VERSIONED} in versioned-delete
  * @status 404
  */

@@ -288,4 +288,7 @@ def lessons(numbers: str) -> str:
     if numbers == "every lesson":
         return numbers
     names, _, note = numbers.partition(" (")
+    missing = [number for number in names.split() if number not in LESSONS]
+    if missing:
+        raise LookupError(f"the table names lessons that notebooks/ does not have: {missing} (renumbered?)")
     return ", ".join(LESSONS[number] for number in names.split()) + (f" ({note}" if note else "")

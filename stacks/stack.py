@@ -149,6 +149,10 @@ class Stack:
                 "AIRFLOW__WEBSERVER__WEB_SERVER_PORT": str(self.port),
                 "AIRFLOW__WEBSERVER__BASE_URL": self.url,
                 "AIRFLOW__WEBSERVER__WORKERS": "1",
+                # On a fresh database the webserver's first worker writes the UI's permissions before it
+                # answers: on a busy machine that can take longer than the 120 s the webserver gives its
+                # gunicorn master by default, after which it shuts itself down.
+                "AIRFLOW__WEBSERVER__WEB_SERVER_MASTER_TIMEOUT": "600",
                 "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "3",
                 "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "10",
                 "AIRFLOW__CORE__DAG_FILE_PROCESSOR_TIMEOUT": "120",

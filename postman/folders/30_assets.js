@@ -92,19 +92,11 @@ function thenTheNext() {
   if (runs.length) pm.execution.setNextRequest(pm.info.requestId);  // the next run
 }
 
-/** 0a · Start clean: the lesson's DAGs are listed
- * @call GET /dags
- */
-test: {
-  const ids = pm.response.json().dags.map(d => d.dag_id);
-  pm.test("the three DAGs of dags/asset_*.py are listed", () => pm.expect(ids).to.include.members(['asset_producer', 'asset_consumer', 'asset_two_inputs']));
-}
-
-/** 0b · Start clean: runs of the three DAGs
+/** 0a · Start clean: runs of the three DAGs
  * @call GET /dags/{dag_id}/dagRuns in start-clean
  *
  * Sent once for each DAG (`assetsDagId`), as the notebook's loop; the test keeps the runs it finds in
- * `assetsRuns` for request 0c.
+ * `assetsRuns` for request 0b.
  *
  * @where dag_id = {{assetsDagId}}
  */
@@ -113,11 +105,11 @@ prerequest: {
 }
 test: { keepRuns(); }
 
-/** 0c · Start clean: delete them
+/** 0b · Start clean: delete them
  * @call DELETE /dags/{dag_id}/dagRuns/{run['dag_run_id']} in start-clean
  * @status 204
  *
- * Sent once for each run request 0b found (`assetsRunDagId`, `assetsRunId`); skipped when there is none.
+ * Sent once for each run request 0a found (`assetsRunDagId`, `assetsRunId`); skipped when there is none.
  *
  * @where dag_id = {{assetsRunDagId}}
  * @where run['dag_run_id'] = {{assetsRunId}}
@@ -125,7 +117,7 @@ test: { keepRuns(); }
 prerequest: { nextRun(); }
 test: { thenTheNext(); }
 
-/** 0d · Start clean: the assets' ids
+/** 0c · Start clean: the assets' ids
  * @call GET /assets in start-clean
  *
  * The test keeps the ids of `sales_landing` and `fx_rates` in `salesAssetId` and `ratesAssetId`. On Airflow
@@ -143,7 +135,7 @@ test: {
   pm.collectionVariables.set('ratesAssetId', String(idOf('s3://kit-landing-zone/fx-rates')));
 }
 
-/** 0e · Start clean: nothing queued
+/** 0d · Start clean: nothing queued
  * @call DELETE /dags/asset_two_inputs/assets/queuedEvents in start-clean
  * @status 204 404
  *
@@ -151,7 +143,7 @@ test: {
  */
 prerequest: { pathOn2(['dags', 'asset_two_inputs', 'datasets', 'queuedEvent']); }
 
-/** 0f · Start clean: no state on the asset (Airflow 3.3)
+/** 0e · Start clean: no state on the asset (Airflow 3.3)
  * @call DELETE /assets/{SALES_ID}/state-store in start-clean
  * @status 204
  * @airflow3
@@ -310,16 +302,10 @@ test: {
 }
 
 /** 8b · Set a key from outside (Airflow 3.3)
- * @call PUT {api}/assets/{SALES_ID}/state-store/reload_from
+ * @call PUT /assets/{SALES_ID}/state-store/reload_from
  * @status 204
  * @airflow3
- *
- * The notebook signs this one in by hand (its client has no `put()`): here too, with the collection's token
- * (`jwt`); with `authMode` none, without.
- *
- * @where af.session.headers.get('Authorization', '') = Bearer {{jwt}}
  */
-prerequest: { ownAuthorization(); }
 
 /** 8c · Read the key (Airflow 3.3)
  * @call GET /assets/{SALES_ID}/state-store/reload_from

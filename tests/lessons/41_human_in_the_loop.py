@@ -1,8 +1,5 @@
 """What lesson 41 claims beyond its outputs, checked in its kernel right after the cell named (conftest.py)."""
 AFTER = {
-    "answer-approve": """
-        assert answer["responded_by"]["name"] == af.username  # the answer records who gave it: the user signed in
-    """,
     "answer-again": """
         with af.quiet():
             review = af.get(f"/dags/{DAG_ID}/dagRuns/{APPROVED}/taskInstances/review/-1/hitlDetails")

@@ -3,11 +3,8 @@
 /**
  * Airflow 3 only (3.3 or later): Airflow 2.11 cannot write XComs and has no task state store, so on Airflow 2
  * every request of this folder skips itself. The run id is fixed (`kit_42_run`), so the folder ends and deletes a
- * leftover first and its run at the end. The `PUT` requests carry the header `Authorization: Bearer {{jwt}}`, as
- * the notebook sends them with `requests` and the client's token: `jwt` is the token the collection signed in with
- * (with `authMode` token the collection puts your API token there; with auth off the header is removed).
+ * leftover first and its run at the end.
  *
- * @where af.session.headers.get('Authorization', '') = Bearer {{jwt}}
  * @airflow3
  * @status 200
  */
@@ -34,7 +31,7 @@ test: {
   const data = pm.response.json();
   pm.test("queued, with the id and conf asked for", () => {
     pm.expect([data.dag_run_id, data.state]).to.eql(['kit_42_run', 'queued']);
-    pm.expect(data.conf).to.eql({message: 'hello from notebook 42', requested_by: '42_task_data'});
+    pm.expect(data.conf).to.eql({message: 'hello from lesson 42', requested_by: '42_task_data'});
   });
 }
 
@@ -57,7 +54,7 @@ test: {
   const data = pm.response.json();
   pm.test("created, with its value", () => {
     pm.expect([data.task_id, data.key, data.map_index]).to.eql(['report', 'kit_42_review', -1]);
-    pm.expect(data.value).to.eql({checked_by: 'notebook 42', rows: 128});
+    pm.expect(data.value).to.eql({checked_by: 'lesson 42', rows: 128});
   });
 }
 
@@ -73,14 +70,14 @@ test: { pm.test("already exists", () => pm.expect(pm.response.json().detail).to.
  * @call PATCH /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries/kit_42_review
  */
 test: {
-  pm.test("the new value, whole", () => pm.expect(pm.response.json().value).to.eql({checked_by: 'notebook 42', rows: 130}));
+  pm.test("the new value, whole", () => pm.expect(pm.response.json().value).to.eql({checked_by: 'lesson 42', rows: 130}));
 }
 
 /** 2.4 · Read it back
  * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/xcomEntries/kit_42_review in read-xcom
  */
 test: {
-  pm.test("the changed value", () => pm.expect(pm.response.json().value).to.eql({checked_by: 'notebook 42', rows: 130}));
+  pm.test("the changed value", () => pm.expect(pm.response.json().value).to.eql({checked_by: 'lesson 42', rows: 130}));
 }
 
 /** 2.5a · Delete it
@@ -94,20 +91,14 @@ test: {
  */
 
 /** 3.1a · Set a key: job_id, never expires
- * @call PUT {api}/dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store/job_id
+ * @call PUT /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store/job_id
  * @status 204
- *
- * The notebook signs this one in by hand (its client has no `put()`): here too, with the collection's token.
  */
-prerequest: { ownAuthorization(); }
 
 /** 3.1b · Set a key: watermark, the default expiry
- * @call PUT {api}/dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store/watermark
+ * @call PUT /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store/watermark
  * @status 204
- *
- * The notebook signs this one in by hand (its client has no `put()`): here too, with the collection's token.
  */
-prerequest: { ownAuthorization(); }
 
 /** 3.2 · Read one key
  * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}/taskInstances/report/state-store/job_id
@@ -201,9 +192,4 @@ test: { pm.test("empty", () => pm.expect(pm.response.json()).to.eql({task_state_
 /** Cleanup 1 · Delete the run
  * @call DELETE /dags/{DAG_ID}/dagRuns/{RUN_ID} in cleanup
  * @status 204
- */
-
-/** Cleanup 2 · Check: the run is gone
- * @call GET /dags/{DAG_ID}/dagRuns/{RUN_ID}
- * @status 404
  */

@@ -1,44 +1,54 @@
 // The Postman side of notebooks/60_official_clients.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
- * The notebook does one flow three ways: raw HTTP, the Python client `apache-airflow-client`, and the
+ * The lesson does one flow three ways: raw HTTP, the Python client `apache-airflow-client`, and the
  * command line `airflowctl`. The requests here are its raw HTTP calls (the clients make the same requests
  * for you): the flow on the run `kit_60_http` and the variable of the same name, with the clean-up before
- * and after. The runs `kit_60_client` and `kit_60_ctl` are the clients' own, made by the notebook only.
- * Every request of this folder skips itself on Airflow 2: the notebook is Airflow 3 only.
+ * and after. The runs `kit_60_client` and `kit_60_ctl` are the clients' own, made by the lesson only.
+ * Every request of this folder skips itself on Airflow 2: the lesson is Airflow 3 only (3.1 or later: /wait).
  *
- * @where run_id = {{runId12}}
- * @where key = {{variableKey12}}
+ * @where run_id = {{runId60}}
+ * @where key = {{variableKey60}}
  * @where username = {{username}}
  * @where password = {{password}}
  * @airflow3
  * @status 200
  */
 
-/** 0a · Start clean: delete leftover runs
+/** 0a · Start clean: end leftover runs
+ * @call PATCH /dags/{DAG}/dagRuns/{run_id}
+ * @status 200 404
+ *
+ * Sent once for each run id (`runId60`): a run of this folder or of the lesson that was stopped half-way may
+ * have left one, perhaps still running, and a run must have ended to be deleted. 200: ended; 404: no such run.
+ */
+prerequest: { loopPre('runId60', ["kit_60_http", "kit_60_client", "kit_60_ctl"]); }
+test: { loopNext('runId60', 3); }
+
+/** 0b · Start clean: delete leftover runs
  * @call DELETE /dags/{DAG}/dagRuns/{run_id}
  * @status 204 404
  *
- * Sent once for each run id (`runId12`): a run of this folder or of the notebook that was interrupted may
- * have left one, and triggering it again would answer 409 Conflict. 204: deleted; 404: nothing to delete.
+ * Sent once for each run id (`runId60`): triggering a leftover's id again would answer 409 Conflict. 204:
+ * deleted; 404: nothing to delete.
  */
-prerequest: { loopPre('runId12', ["kit_60_http", "kit_60_client", "kit_60_ctl"]); }
-test: { loopNext('runId12', 3); }
+prerequest: { loopPre('runId60', ["kit_60_http", "kit_60_client", "kit_60_ctl"]); }
+test: { loopNext('runId60', 3); }
 
-/** 0b · Start clean: delete leftover variables
+/** 0c · Start clean: delete leftover variables
  * @call DELETE /variables/{key}
  * @status 204 404
  *
- * Sent once for each key (`variableKey12`). 204: deleted; 404: nothing to delete.
+ * Sent once for each key (`variableKey60`). 204: deleted; 404: nothing to delete.
  */
-prerequest: { loopPre('variableKey12', ["kit_60_http", "kit_60_client", "kit_60_ctl"]); }
-test: { loopNext('variableKey12', 3); }
+prerequest: { loopPre('variableKey60', ["kit_60_http", "kit_60_client", "kit_60_ctl"]); }
+test: { loopNext('variableKey60', 3); }
 
 /** 1 · A token for both clients
  * @call POST {af.url}/auth/token
  * @status 201
  *
- * The body takes `username` and `password` from the environment; the notebook hands the token to both
+ * The body takes `username` and `password` from the environment; the lesson hands the token to both
  * clients. Skipped with `authMode` `token` (a hosted deployment's API token replaces the password).
  */
 prerequest: {
@@ -61,7 +71,7 @@ test: {
   const data = pm.response.json();
   pm.test("queued, with the run id and conf it was given", () => {
     pm.expect([data.dag_run_id, data.state]).to.eql(['kit_60_http', 'queued']);
-    pm.expect(data.conf.message).to.eql('hello from notebook 60');
+    pm.expect(data.conf.message).to.eql('hello from lesson 60');
   });
 }
 
@@ -76,7 +86,7 @@ test: {
   const last = lines[lines.length - 1];
   pm.test("the last line: the run succeeded, with report's return value", () => {
     pm.expect(last.state).to.eql('success');
-    pm.expect(last.results.report.message).to.eql('hello from notebook 60');
+    pm.expect(last.results.report.message).to.eql('hello from lesson 60');
   });
 }
 
@@ -92,7 +102,7 @@ test: {
  * @call GET /dags/{DAG}/dagRuns/{HTTP}/taskInstances/report/xcomEntries/return_value
  */
 test: {
-  pm.test("the conf's message", () => pm.expect(pm.response.json().value.message).to.eql('hello from notebook 60'));
+  pm.test("the conf's message", () => pm.expect(pm.response.json().value.message).to.eql('hello from lesson 60'));
 }
 
 /** 2f · Raw HTTP: clear the run
@@ -120,12 +130,12 @@ test: {
  * @call POST /variables
  * @status 201
  */
-test: { pm.test("the variable, as sent", () => pm.expect(pm.response.json().value).to.eql('set by notebook 60')); }
+test: { pm.test("the variable, as sent", () => pm.expect(pm.response.json().value).to.eql('set by lesson 60')); }
 
 /** 2j · Raw HTTP: read the variable
  * @call GET /variables/{HTTP}
  */
-test: { pm.test("its value", () => pm.expect(pm.response.json().value).to.eql('set by notebook 60')); }
+test: { pm.test("its value", () => pm.expect(pm.response.json().value).to.eql('set by lesson 60')); }
 
 /** 2k · Raw HTTP: delete the variable
  * @call DELETE /variables/{HTTP}
@@ -136,32 +146,11 @@ test: { pm.test("its value", () => pm.expect(pm.response.json().value).to.eql('s
  * @call DELETE /dags/{DAG}/dagRuns/{CTL}
  * @status 204 404
  *
- * The notebook triggers `kit_60_ctl` with `airflowctl`, which cannot delete runs; this folder never makes
- * that run, so here the answer is 404 unless the notebook left it.
+ * The lesson triggers `kit_60_ctl` with `airflowctl`, which cannot delete runs; this folder never makes
+ * that run, so here the answer is 404 unless the lesson left it.
  */
 
 /** Cleanup 2 · Delete the raw HTTP run
  * @call DELETE /dags/{DAG}/dagRuns/{HTTP}
  * @status 204
  */
-
-/** Cleanup 3 · Check: no kit_60_ run is left
- * @call GET /dags/{DAG}/dagRuns
- *
- * `order_by=-id` puts the newest runs first, so that this folder's runs would be on the one page the
- * request reads.
- *
- * @query order_by=-id
- */
-test: {
-  const ids = pm.response.json().dag_runs.map(r => r.dag_run_id);
-  pm.test("none of kit_60_http, kit_60_client, kit_60_ctl", () => pm.expect(ids).to.not.include.any.members(['kit_60_http', 'kit_60_client', 'kit_60_ctl']));
-}
-
-/** Cleanup 4 · Check: no kit_60_ variable is left
- * @call GET /variables
- */
-test: {
-  const keys = pm.response.json().variables.map(v => v.key);
-  pm.test("none of kit_60_http, kit_60_client, kit_60_ctl", () => pm.expect(keys).to.not.include.any.members(['kit_60_http', 'kit_60_client', 'kit_60_ctl']));
-}

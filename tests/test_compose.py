@@ -288,7 +288,8 @@ def test_jupyter_never_runs_without_a_token(major, tmp_path):
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 MODULE_PACKAGE = {"yaml": "pyyaml", "IPython": "jupyterlab",  # an import's package, where they differ
-                  "airflow_client": "apache-airflow-client"}
+                  "airflow_client": "apache-airflow-client",
+                  "urllib3": "requests"}  # requests depends on urllib3: installed with it
 
 
 def notebook_needs(path: Path) -> tuple[set[str], set[str], bool]:

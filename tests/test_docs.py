@@ -176,7 +176,8 @@ def notebooks_airflow_3_only() -> set[str]:
 def test_readme_lists_every_notebook():
     rows = table(README.read_text(), "notebook")
     assert [code_names(row[0])[0] for row in rows] == [p.stem for p in NOTEBOOKS]
-    assert {code_names(row[0])[0] for row in rows if "(Airflow 3 only)" in row[1]} == notebooks_airflow_3_only()
+    assert {code_names(row[0])[0] for row in rows if "(Airflow 3 only)" in row[3]} == notebooks_airflow_3_only()
+    assert all(row[2].isdigit() for row in rows), "each lesson's minutes, a number"
 
 
 def test_the_airflow_2_page_names_the_notebooks_that_stop_on_2():

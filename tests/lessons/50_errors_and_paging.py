@@ -25,7 +25,8 @@ AFTER = {
     """,
     "order-names": """
         top = af.get("/variables", order_by="-key", limit=200, **OURS)["variables"]
-        assert [v["key"] for v in top if v["key"].startswith("kit_50_")][:3] == ["kit_50_119", "kit_50_118", "kit_50_117"]
+        ours = [v["key"] for v in top if v["key"].startswith("kit_50_")]
+        assert ours[:3] == ["kit_50_119", "kit_50_118", "kit_50_117"]
         for name in ("_val", "value"):  # the value sorts as _val on Airflow 3, value on 2.11
             try:
                 af.get("/variables", order_by=name, limit=1)
@@ -38,7 +39,8 @@ AFTER = {
         assert first[-1]["key"] == second[0]["key"]  # seen twice: the new one shifted the second page
     """,
     "make-runs": """
-        made = [r["dag_run_id"] for r in af.items(f"/dags/{DAG_ID}/dagRuns") if r["dag_run_id"].startswith("kit_50_run_")]
+        made = [r["dag_run_id"] for r in af.items(f"/dags/{DAG_ID}/dagRuns")
+                if r["dag_run_id"].startswith("kit_50_run_")]
         assert sorted(made) == (RUN_IDS if af.major >= 3 else [])
     """,
     "first-cursor-page": """
@@ -82,7 +84,8 @@ AFTER = {
     "status-403": """
         assert status == 403
         assert detail == ("Invalid JWT token" if af.major >= 3 else
-                          "Your Airflow administrator chose not to expose the configuration, most likely for security reasons.")
+                          "Your Airflow administrator chose not to expose the configuration, "
+                          "most likely for security reasons.")
     """,
     "status-404": """
         assert seen[-1][0] == 404 and isinstance(seen[-1][2], str)

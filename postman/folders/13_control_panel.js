@@ -16,24 +16,6 @@
  * @status 200
  */
 
-/** Pre-request lines of the request that deletes the leftover runs request 0a found: sent once for each (skipped when there is none). */
-function nextLeftover() {
-  const leftovers = JSON.parse(pm.collectionVariables.get('panelLeftovers') || '[]');
-  if (!leftovers.length) {
-    pm.execution.skipRequest();  // nothing to delete
-  } else {
-    pm.collectionVariables.set('panelLeftoverDagId', leftovers[0][0]);
-    pm.collectionVariables.set('panelLeftoverRunId', leftovers[0][1]);
-  }
-}
-
-/** thenTheNextLeftover(): its test lines. */
-function thenTheNextLeftover() {
-  const leftovers = JSON.parse(pm.collectionVariables.get('panelLeftovers') || '[]').slice(1);
-  pm.collectionVariables.set('panelLeftovers', JSON.stringify(leftovers));
-  if (leftovers.length) pm.execution.setNextRequest(pm.info.requestId);  // the next run
-}
-
 /** 0a · Start clean: the runs of every DAG
  * @call GET /dags/~/dagRuns
  *
@@ -57,8 +39,8 @@ test: {
  * @where run['dag_id'] = {{panelLeftoverDagId}}
  * @where run['dag_run_id'] = {{panelLeftoverRunId}}
  */
-prerequest: { nextLeftover(); }
-test: { thenTheNextLeftover(); }
+prerequest: { firstOfList('panelLeftovers', 'panelLeftoverDagId', 'panelLeftoverRunId'); }
+test: { nextOfList('panelLeftovers'); }
 
 /** 1 · The DAGs to choose from
  * @call GET /dags

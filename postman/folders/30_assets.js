@@ -74,24 +74,6 @@ function keepRuns() {
   loopNext('assetsDagId', 3);
 }
 
-/** The request that deletes them is sent once for each run in `assetsRuns` (skipped when there is none). */
-function nextRun() {
-  const runs = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]');
-  if (!runs.length) {
-    pm.execution.skipRequest();  // nothing to delete
-  } else {
-    pm.collectionVariables.set('assetsRunDagId', runs[0][0]);
-    pm.collectionVariables.set('assetsRunId', runs[0][1]);
-  }
-}
-
-/** thenTheNext(): the test lines of that request. */
-function thenTheNext() {
-  const runs = JSON.parse(pm.collectionVariables.get('assetsRuns') || '[]').slice(1);
-  pm.collectionVariables.set('assetsRuns', JSON.stringify(runs));
-  if (runs.length) pm.execution.setNextRequest(pm.info.requestId);  // the next run
-}
-
 /** 0a · Start clean: runs of the three DAGs
  * @call GET /dags/{dag_id}/dagRuns in start-clean
  *
@@ -114,8 +96,8 @@ test: { keepRuns(); }
  * @where dag_id = {{assetsRunDagId}}
  * @where run['dag_run_id'] = {{assetsRunId}}
  */
-prerequest: { nextRun(); }
-test: { thenTheNext(); }
+prerequest: { firstOfList('assetsRuns', 'assetsRunDagId', 'assetsRunId'); }
+test: { nextOfList('assetsRuns'); }
 
 /** 0c · Start clean: the assets' ids
  * @call GET /assets in start-clean
@@ -446,5 +428,5 @@ test: { keepRuns(); }
  * @where dag_id = {{assetsRunDagId}}
  * @where run['dag_run_id'] = {{assetsRunId}}
  */
-prerequest: { nextRun(); }
-test: { thenTheNext(); }
+prerequest: { firstOfList('assetsRuns', 'assetsRunDagId', 'assetsRunId'); }
+test: { nextOfList('assetsRuns'); }

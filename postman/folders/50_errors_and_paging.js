@@ -23,20 +23,6 @@ function variablesPage($count, $total) {
   pm.test("a page of variables and total_entries", () => pm.expect(data.total_entries).to.be.a('number'));
 }
 
-/** Test lines of a request that a loop sends again for each id in the collection variable `l50Runs`. */
-function nextRunOfList() {
-  const left = JSON.parse(pm.collectionVariables.get('l50Runs') || '[]').slice(1);
-  pm.collectionVariables.set('l50Runs', JSON.stringify(left));
-  if (left.length) pm.execution.setNextRequest(pm.info.requestId);  // the next run
-}
-
-/** Pre-request lines of that request: the first id of `l50Runs` in `l50RunId`; skipped when there is none. */
-function firstRunOfList() {
-  const runs = JSON.parse(pm.collectionVariables.get('l50Runs') || '[]');
-  if (!runs.length) pm.execution.skipRequest();  // nothing to delete
-  pm.collectionVariables.set('l50RunId', runs[0] || '');
-}
-
 /**
  * Test lines of a request that reads one page of a cursor: keeps the page's size in `l50Pages`, puts
  * `next_cursor` in `l50Cursor` and sends the request again until it is null (then `l50Cursor` is empty
@@ -102,8 +88,8 @@ test: { pm.test("no error", () => pm.expect(pm.response.json().delete.errors).to
  *
  * Sent once for each run request 0b found (skipped when there is none).
  */
-prerequest: { firstRunOfList(); }
-test: { nextRunOfList(); }
+prerequest: { firstOfList('l50Runs', 'l50RunId'); }
+test: { nextOfList('l50Runs'); }
 
 /** 1.1 · 120 variables in one request (Airflow 3)
  * @call PATCH /variables in make-variables
@@ -360,5 +346,5 @@ test: {
  *
  * Sent once for each run the folder made (request 4.4b lists them in `l50Runs`).
  */
-prerequest: { firstRunOfList(); }
-test: { nextRunOfList(); }
+prerequest: { firstOfList('l50Runs', 'l50RunId'); }
+test: { nextOfList('l50Runs'); }

@@ -191,3 +191,23 @@ function allSucceededTask3OnTry2() {
     task_1: ['success', 1], task_2: ['success', 1], task_3: ['success', 2],
     task_4: ['success', 1], task_5: ['success', 1]}));
 }
+
+/**
+ * Pre-request lines of a request sent once for each item of the collection variable `list` (a JSON array
+ * an earlier request's test kept, e.g. the runs a start-clean found): the first item goes into the
+ * collection variables `names` (an item is one value, or an array of one value per name); the request
+ * skips itself when the list is empty. Close it with nextOfList().
+ */
+function firstOfList($list, ...$names) {
+  const listed = JSON.parse(pm.collectionVariables.get('$list') || '[]');
+  if (!listed.length) pm.execution.skipRequest();  // nothing to do
+  const firstItem = listed.length ? [].concat(listed[0]) : [];
+  [$names].forEach((name, n) => pm.collectionVariables.set(name, firstItem[n] || ''));
+}
+
+/** Test lines closing firstOfList(): the item just sent leaves the list; the request is sent again while items are left. */
+function nextOfList($list) {
+  const leftItems = JSON.parse(pm.collectionVariables.get('$list') || '[]').slice(1);
+  pm.collectionVariables.set('$list', JSON.stringify(leftItems));
+  if (leftItems.length) pm.execution.setNextRequest(pm.info.requestId);  // the next item
+}

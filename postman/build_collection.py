@@ -55,27 +55,21 @@ Postman (**In Postman:**); its tests check the status and the key fields. Where 
 page of a list (`af.table()`), its request asks for the first page of 100. See postman/README.md.
 """
 
+ADMIN = {"username": "admin", "password": ("admin", "secret")}  # the kit's local stacks' login
+
+
+def environment(name: str, base_url: str, api: str, auth_mode: str, **values) -> dict:
+    return {"name": name, "values": {"baseUrl": base_url, "api": api, "authMode": auth_mode, **values}}
+
+
 ENVS = {
-    "local-airflow3": {
-        "name": "Local Airflow 3 (make airflow)",
-        "values": {"baseUrl": "http://127.0.0.1:8080", "api": "/api/v2", "authMode": "jwt",
-                   "username": "admin", "password": ("admin", "secret")},
-    },
-    "local-airflow2": {
-        "name": "Local Airflow 2.11 (make airflow AIRFLOW=2)",
-        "values": {"baseUrl": "http://127.0.0.1:8082", "api": "/api/v1", "authMode": "basic",
-                   "username": "admin", "password": ("admin", "secret")},
-    },
-    "astro-local": {
-        "name": "Astro CLI local Airflow 3 (astro dev start, auth off)",
-        "values": {"baseUrl": "http://localhost:8080", "api": "/api/v2", "authMode": "none",
-                   "username": "admin", "password": ("admin", "secret")},
-    },
-    "hosted": {
-        "name": "Hosted deployment (API token)",
-        "values": {"baseUrl": "https://YOUR-DEPLOYMENT-URL", "api": "/api/v2", "authMode": "token",
-                   "token": ("PASTE-YOUR-API-TOKEN", "secret"), "username": "", "password": ("", "secret")},
-    },
+    "local-airflow3": environment("Local Airflow 3 (make airflow)", "http://127.0.0.1:8080", "/api/v2", "jwt", **ADMIN),
+    "local-airflow2": environment("Local Airflow 2.11 (make airflow AIRFLOW=2)", "http://127.0.0.1:8082", "/api/v1",
+                                  "basic", **ADMIN),
+    "astro-local": environment("Astro CLI local Airflow 3 (astro dev start, auth off)", "http://localhost:8080",
+                               "/api/v2", "none", **ADMIN),
+    "hosted": environment("Hosted deployment (API token)", "https://YOUR-DEPLOYMENT-URL", "/api/v2", "token",
+                          token=("PASTE-YOUR-API-TOKEN", "secret"), username="", password=("", "secret")),
 }
 
 

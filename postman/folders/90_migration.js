@@ -4,7 +4,10 @@
  * Run it with either environment. With *Local Airflow 2.11* the requests 1.x succeed, as in the webinar, and
  * the Airflow 3 requests (2.x and 3.x) are skipped. With *Local Airflow 3* the requests 1.x get the answers
  * Airflow 3 gives an Airflow 2 client (404, or 405 for a POST), and the requests 2.x and 3.x fix them step
- * by step; the notebook sends the five to both servers at once. The folder's run is for the logical date
+ * by step; the notebook sends the five to both servers at once. The requests 1.x are sent as the webinar
+ * sent them: with Basic auth, by their pre-request script (the header `X-Kit-Auth: none` keeps the
+ * collection from signing them in its own way); on Airflow 2.11 their tests check the answer, on Airflow 3
+ * the status that says /api/v1 is gone. The folder's run is for the logical date
  * 2024-02-03T14:15:22Z; a leftover for that date is deleted first, and the run at the end.
  *
  * @where run['dag_run_id'] = {{migrationLeftoverRunId}}
@@ -48,9 +51,7 @@ prerequest: { skipUnless('migrationLeftoverRunId'); }
  * @call GET {af.url}/api/v1/providers
  * @status none
  *
- * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
- * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
- * Airflow 3 the status that says /api/v1 is gone.
+ * As the webinar sent it (see the folder's description).
  */
 prerequest: { basicAuthAsTheWebinar(); }
 test: {
@@ -67,9 +68,7 @@ test: {
  * @call GET {af.url}/api/v1/importErrors
  * @status none
  *
- * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
- * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
- * Airflow 3 the status that says /api/v1 is gone.
+ * As the webinar sent it (see the folder's description).
  */
 prerequest: { basicAuthAsTheWebinar(); }
 test: {
@@ -86,9 +85,7 @@ test: {
  * @call POST {af.url}/api/v1/dags/random_failures/dagRuns
  * @status none
  *
- * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
- * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
- * Airflow 3 the status that says /api/v1 is gone. On 2.11 the test keeps the run id in `migrationRunId`.
+ * As the webinar sent it (see the folder's description). On 2.11 the test keeps the run id in `migrationRunId`.
  */
 prerequest: { basicAuthAsTheWebinar(); }
 test: {
@@ -107,9 +104,7 @@ test: {
  * @call GET {af.url}/api/v1/dags/random_failures/dagRuns
  * @status none
  *
- * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
- * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
- * Airflow 3 the status that says /api/v1 is gone.
+ * As the webinar sent it (see the folder's description).
  */
 prerequest: { basicAuthAsTheWebinar(); }
 test: {
@@ -126,9 +121,7 @@ test: {
  * @call POST {af.url}/api/v1/dags/random_failures/clearTaskInstances
  * @status none
  *
- * Sent with Basic auth by its pre-request script, as the webinar sent it (the header `X-Kit-Auth: none`
- * keeps the collection from signing it in its own way). On Airflow 2.11 the tests check the answer; on
- * Airflow 3 the status that says /api/v1 is gone. On 2.11 the pre-request script first waits for the run to
+ * As the webinar sent it (see the folder's description). On 2.11 the pre-request script first waits for the run to
  * fail.
  */
 prerequest: {

@@ -19,6 +19,16 @@ function xcomValue() {
   }
 }
 
+/** Pre-request lines of the requests sent once for each run request 0a found (skipped when there is none). */
+function eachLeftover() {
+  const leftovers = JSON.parse(pm.collectionVariables.get('eventDrivenLeftovers') || '[]');
+  if (!leftovers.length) {
+    pm.execution.skipRequest();  // none
+  } else {
+    loopPreEach('leftover', leftovers);
+  }
+}
+
 /** 0a · Start clean: runs of the three DAGs
  * @call GET /dags/{dag_id}/dagRuns
  *
@@ -42,7 +52,20 @@ test: {
   loopNext('eventDrivenDagId', 3);
 }
 
-/** 0b · Start clean: delete them
+/** 0b · Start clean: end those still running
+ * @call PATCH /dags/{dag_id}/dagRuns/{run['dag_run_id']}
+ * @status 200
+ *
+ * Sent once for each run request 0a found (a run still queued or running cannot be deleted: 409; marking one
+ * that has ended failed does no harm, it is deleted next); skipped when there is none.
+ *
+ * @where dag_id = {{leftoverDagId}}
+ * @where run['dag_run_id'] = {{leftoverRunId}}
+ */
+prerequest: { eachLeftover(); }
+test: { loopNext('leftover', JSON.parse(pm.collectionVariables.get('eventDrivenLeftovers')).length); }
+
+/** 0c · Start clean: delete them
  * @call DELETE /dags/{dag_id}/dagRuns/{run['dag_run_id']}
  * @status 204
  *
@@ -51,17 +74,10 @@ test: {
  * @where dag_id = {{leftoverDagId}}
  * @where run['dag_run_id'] = {{leftoverRunId}}
  */
-prerequest: {
-  const leftovers = JSON.parse(pm.collectionVariables.get('eventDrivenLeftovers') || '[]');
-  if (!leftovers.length) {
-    pm.execution.skipRequest();  // nothing to delete
-  } else {
-    loopPreEach('leftover', leftovers);
-  }
-}
+prerequest: { eachLeftover(); }
 test: { loopNext('leftover', JSON.parse(pm.collectionVariables.get('eventDrivenLeftovers')).length); }
 
-/** 0c · Where the form's rows are stored: the DAG's file
+/** 0d · Where the form's rows are stored: the DAG's file
  * @call GET /dags/form_submission
  */
 test: {

@@ -15,7 +15,7 @@ AFTER = {
             "task_4": ("upstream_failed", 0), "task_5": ("upstream_failed", 0)}
     """,
     "why-it-failed": """
-        assert errors == ["RuntimeError: task_3 failed on purpose (conf fail_task='task_3'); clear it to retry"]
+        assert errors[-1] == "RuntimeError: task_3 failed on purpose (conf fail_task='task_3'); clear it to retry"
     """,
     "clear-dry-run": """
         assert sorted(dry["task_id"]) == ["task_3", "task_4", "task_5"]

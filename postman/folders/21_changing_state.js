@@ -3,8 +3,8 @@
 /**
  * The folder presses the UI's buttons through the API, as the lesson does, with the DAGs `changing_state`
  * and `sales_by_region`: its runs have ids of its own (`kit_21_stuck`, `kit_21_broken`, `kit_21_eu`,
- * `kit_21_us`), so it first unpauses `changing_state` and ends and deletes the runs an interrupted earlier
- * run left behind, and deletes its runs at the end. Requests that need a task or a run in a given state
+ * `kit_21_us`), so it first ends and deletes the runs an interrupted earlier run left behind, then
+ * unpauses `changing_state` (last: a paused DAG starts none of them meanwhile), and deletes its runs at the end. Requests that need a task or a run in a given state
  * wait for it in their pre-request script (at most two minutes), as the lesson does. The requests that
  * stand for a loop of the lesson are sent once per value (the Collection Runner repeats them; with Send,
  * send them once per value).
@@ -28,15 +28,7 @@ function eachRun() {
                {"dagId21": "sales_by_region", "runId21": "kit_21_us"}]);
 }
 
-/** 0a · Start clean: unpause changing_state
- * @call PATCH /dags/{DAG_ID} in start-clean
- *
- * An interrupted earlier run may have left it paused (section 6 pauses it); unpausing a DAG that is not
- * paused changes nothing.
- */
-test: { pm.test("not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
-
-/** 0b · Start clean: end leftover runs
+/** 0a · Start clean: end leftover runs
  * @call PATCH /dags/{dag_id}/dagRuns/{run_id}
  * @status 200 404
  *
@@ -49,7 +41,7 @@ test: { pm.test("not paused", () => pm.expect(pm.response.json().is_paused).to.e
 prerequest: { eachRun(); }
 test: { loopNext('run21', 4); }
 
-/** 0c · Start clean: delete leftover runs
+/** 0b · Start clean: delete leftover runs
  * @call DELETE /dags/{dag_id}/dagRuns/{run_id}
  * @status 204 404
  *
@@ -60,6 +52,15 @@ test: { loopNext('run21', 4); }
  */
 prerequest: { eachRun(); }
 test: { loopNext('run21', 4); }
+
+/** 0c · Start clean: unpause changing_state
+ * @call PATCH /dags/{DAG_ID} in start-clean
+ *
+ * An interrupted earlier run may have left it paused (section 6 pauses it); unpausing a DAG that is not
+ * paused changes nothing. It comes after the deletes: while the DAG is paused, the scheduler starts none
+ * of the runs being ended (unpaused first, a queued run could start between its PATCH and its DELETE: 409).
+ */
+test: { pm.test("not paused", () => pm.expect(pm.response.json().is_paused).to.eql(false)); }
 
 /** 1a · Trigger kit_21_stuck
  * @call POST /dags/{DAG_ID}/dagRuns as stuck

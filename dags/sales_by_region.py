@@ -1,7 +1,7 @@
 """
 ### sales_by_region
 
-A **partitioned** DAG (Airflow 3.2+): each run is for one *partition* of the data, here a region, named
+A **partitioned** DAG (Airflow 3.3+): each run is for one *partition* of the data, here a region, named
 by the run's `partition_key`. It is never scheduled: you trigger it with the key,
 
 ```
@@ -13,15 +13,16 @@ and its task `load_region` loads that region's sales (it only prints the key, an
 Notebook `21_changing_state` clears its runs by partition (`POST .../clearDagRuns` with
 `partition_key`) and resets a run's partition (`POST .../clearPartitions`).
 
-On Airflow 2 (and Airflow 3.0, 3.1) this file defines no DAG: they have no partitions.
+On Airflow 2, and on Airflow 3 before 3.3, this file defines no DAG: Airflow 2 to 3.1 have no partitions,
+and 3.2, which has `partition_key`, has no `PartitionedAtRuntime` yet (task SDK 1.3, Airflow 3.3).
 """
 from __future__ import annotations
 
 import pendulum
 
-try:  # Airflow 3.2+: a timetable whose runs get their partition key when they are triggered
+try:  # Airflow 3.3+: a timetable whose runs get their partition key when they are triggered
     from airflow.sdk import PartitionedAtRuntime, dag, get_current_context, task
-except ImportError:  # Airflow 2, or 3.0 and 3.1: no partitions, so this file defines no DAG
+except ImportError:  # Airflow 2, or 3 before 3.3: no PartitionedAtRuntime, so this file defines no DAG
     PartitionedAtRuntime = None
 
 if PartitionedAtRuntime is not None:

@@ -1,36 +1,51 @@
 // The Postman side of notebooks/20_fix_failures.ipynb: a section per API call, naming it (postman/folder_scripts.py, CONTRIBUTING.md).
 
 /**
- * The run id (`failRunId`) and the failed task (`failedTaskId`) are found by the requests, never typed in.
+ * The folder's run has an id of its own, `kit_20_fail`, as the lesson's: the first requests end and delete a
+ * run of that id that an interrupted earlier run left behind. The failed task (`failedTaskId`) is found by
+ * the requests, never typed in.
  *
- * @where run_id = {{failRunId}}
  * @where /task_3 = {{failedTaskId}}
  * @status 200
+ */
+
+/** 0a · Start clean: end a leftover run
+ * @call PATCH /dags/random_failures/dagRuns/{RUN_ID}
+ * @status 200 404
+ *
+ * A run that has not finished cannot be deleted: a leftover of an interrupted earlier run is first marked
+ * failed. 200: ended; 404: nothing left behind.
+ */
+
+/** 0b · Start clean: delete a leftover run
+ * @call DELETE /dags/random_failures/dagRuns/{RUN_ID} in c2c56d07
+ * @status 204 404
+ *
+ * 204: deleted; 404: nothing left behind.
  */
 
 /** 1a · Trigger a run that will fail
  * @call POST /dags/random_failures/dagRuns
  *
  * On Airflow 2 the pre-request script removes `logical_date`. Change `fail_task` to make another task fail.
- * The test keeps the run id in `failRunId`.
  */
 prerequest: { noLogicalDateOn2(); }
 test: {
   const data = pm.response.json();
-  pm.test("queued, with the conf", () => pm.expect(data.conf).to.eql({fail_task: "task_3"}));
-  pm.collectionVariables.set('failRunId', data.dag_run_id);
+  pm.test("queued, with its id and the conf", () => pm.expect([data.dag_run_id, data.state, data.conf]).to.eql([
+    'kit_20_fail', 'queued', {fail_task: "task_3"}]));
 }
 
 /** 1b · The run has finished: failed
- * @call GET /dags/random_failures/dagRuns/{run_id} in run-failed
+ * @call GET /dags/random_failures/dagRuns/{RUN_ID} in run-failed
  *
  * The pre-request script waits until the run has finished.
  */
-prerequest: { waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('failRunId'))); }
+prerequest: { waitForRuns(600, runUrl('random_failures', 'kit_20_fail')); }
 test: { runStateIs('failed', "the run is failed"); }
 
 /** 2a · Find the failed task
- * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in find-failed-task
+ * @call GET /dags/random_failures/dagRuns/{RUN_ID}/taskInstances in find-failed-task
  *
  * The test keeps the failed task's id in `failedTaskId`, which the next requests use.
  */
@@ -41,7 +56,7 @@ test: {
 }
 
 /** 2b · All the run's task instances
- * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in all-task-instances
+ * @call GET /dags/random_failures/dagRuns/{RUN_ID}/taskInstances in all-task-instances
  */
 test: {
   const states = Object.fromEntries(pm.response.json().task_instances.map(t => [t.task_id, t.state]));
@@ -51,7 +66,7 @@ test: {
 }
 
 /** 3 · Why did it fail?
- * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances/task_3/logs/1
+ * @call GET /dags/random_failures/dagRuns/{RUN_ID}/taskInstances/task_3/logs/1
  *
  * `{{failedTaskId}}` is the task request 2a found (the notebook writes `task_3`). The header `Accept:
  * application/json` asks Airflow 2 for JSON instead of plain text.
@@ -67,17 +82,17 @@ test: {
 /** 4a · Clear it: the dry run
  * @call POST /dags/random_failures/clearTaskInstances in clear-dry-run
  *
- * `dag_run_id` is `{{failRunId}}`, the run of request 1a.
+ * `dag_run_id` is `kit_20_fail`, the run of request 1a.
  */
 test: {
   const ids = pm.response.json().task_instances.map(t => t.task_id).sort();
   pm.test("would clear task_3 and what follows it", () => pm.expect(ids).to.eql(['task_3', 'task_4', 'task_5']));
 }
 
-/** 4b · Check: nothing changed
- * @call GET /dags/random_failures/dagRuns/{run_id} in clear-dry-run-check
+/** 4b · Nothing changed
+ * @call GET /dags/random_failures/dagRuns/{RUN_ID} in clear-dry-run-check
  *
- * The notebook's check: after the dry run the run is still `failed`.
+ * After the dry run the run is still `failed`.
  */
 test: { runStateIs('failed', "the run is still failed"); }
 
@@ -89,30 +104,21 @@ test: {
   pm.test("cleared task_3 and what follows it", () => pm.expect(ids).to.eql(['task_3', 'task_4', 'task_5']));
 }
 
-/** 6b · Check: the run is reset
- * @call GET /dags/random_failures/dagRuns/{run_id} in clear
- *
- * The notebook's check: the run is no longer `failed` (`queued` or `running`).
- */
-test: { pm.test("the run is not failed any more", () => pm.expect(pm.response.json().state).to.not.eql('failed')); }
-
 /** 7a · Watch the run succeed
- * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances in watch-succeed
+ * @call GET /dags/random_failures/dagRuns/{RUN_ID} in watch-succeed
  *
- * The pre-request script waits until the run has finished again.
+ * The pre-request script waits until the run has finished again: `success`.
  */
-prerequest: { waitForRuns(600, runUrl('random_failures', pm.collectionVariables.get('failRunId'))); }
-test: { allSucceededTask3OnTry2(); }
-
-/** 7b · Check: the run succeeded
- * @call GET /dags/random_failures/dagRuns/{run_id} in watch-succeed
- *
- * The notebook's check: the run is `success`.
- */
+prerequest: { waitForRuns(600, runUrl('random_failures', 'kit_20_fail')); }
 test: { runStateIs('success', "the run is success"); }
 
+/** 7b · Its task instances
+ * @call GET /dags/random_failures/dagRuns/{RUN_ID}/taskInstances in watch-succeed
+ */
+test: { allSucceededTask3OnTry2(); }
+
 /** 8 · Every try of the cleared task
- * @call GET /dags/random_failures/dagRuns/{run_id}/taskInstances/task_3/tries
+ * @call GET /dags/random_failures/dagRuns/{RUN_ID}/taskInstances/task_3/tries
  *
  * `{{failedTaskId}}` is the task request 2a found.
  */
@@ -121,19 +127,7 @@ test: {
   pm.test("failed, then succeeded", () => pm.expect(tries).to.eql([[1, 'failed'], [2, 'success']]));
 }
 
-/** Cleanup 1 · Delete the run
- * @call DELETE /dags/random_failures/dagRuns/{run_id}
+/** Cleanup · Delete the run
+ * @call DELETE /dags/random_failures/dagRuns/{RUN_ID} in cleanup
  * @status 204
  */
-
-/** Cleanup 2 · Check: the run is gone
- * @call GET /dags/random_failures/dagRuns
- *
- * `order_by=-id` puts the newest runs first, so that this folder's runs are on the one page the request
- * reads.
- *
- * @query order_by=-id
- */
-test: {
-  pm.test("the run is gone", () => pm.expect(pm.response.json().dag_runs.map(r => r.dag_run_id)).to.not.include(pm.collectionVariables.get('failRunId')));
-}

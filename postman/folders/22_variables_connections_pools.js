@@ -3,13 +3,14 @@
 /**
  * Everything is named `kit_22_...`; the folder deletes leftovers of an interrupted run first and everything
  * it created at the end (the default connections of 2.8 right after creating them). Change the names in the
- * paths and bodies to create your own. Bulk changes, connection tests on a worker and the default connections
- * are Airflow 3 only: those requests skip themselves on Airflow 2. `GET .../enqueue-test` sends the token of
- * the test 2.7a queued (`connTest04Token`) in its header, and `Authorization: Bearer {{jwt}}`, as the notebook
- * sends it with `requests` and the client's token (with auth off the header is removed).
+ * paths and bodies to create your own. Bulk changes (with `update_mask` in an update action: Airflow 3.2+),
+ * connection tests on a worker (3.3+) and the default connections are Airflow 3's: those requests skip
+ * themselves on Airflow 2. `GET .../enqueue-test` sends the token of the test 2.7a queued (`connTest22Token`)
+ * in its header, and `Authorization: Bearer {{jwt}}`, as the lesson sends it with `requests` and the
+ * client's token (with auth off the header is removed).
  *
  * @where af.session.headers.get('Authorization', '') = Bearer {{jwt}}
- * @where queued['token'] = {{connTest04Token}}
+ * @where queued['token'] = {{connTest22Token}}
  * @status 200
  */
 
@@ -44,13 +45,13 @@
  */
 test: {
   const data = pm.response.json();
-  pm.test("created", () => { pm.expect(data.key).to.eql('kit_22_greeting'); pm.expect(data.value).to.eql('hello from notebook 22'); });
+  pm.test("created", () => { pm.expect(data.key).to.eql('kit_22_greeting'); pm.expect(data.value).to.eql('hello from lesson 22'); });
 }
 
 /** 1.2 · Read it
  * @call GET /variables/kit_22_greeting in read-variable
  */
-test: { pm.test("has the value", () => pm.expect(pm.response.json().value).to.eql('hello from notebook 22')); }
+test: { pm.test("has the value", () => pm.expect(pm.response.json().value).to.eql('hello from lesson 22')); }
 
 /** 1.3 · Update it
  * @call PATCH /variables/kit_22_greeting
@@ -59,7 +60,7 @@ test: {
   const data = pm.response.json();
   pm.test("new value, same description", () => {
     pm.expect(JSON.parse(data.value)).to.eql({greeting: 'hello', times: 2});
-    pm.expect(data.description).to.eql('created by notebook 22');
+    pm.expect(data.description).to.eql('created by lesson 22');
   });
 }
 
@@ -67,7 +68,7 @@ test: {
  * @call GET /variables
  *
  * `variable_key_pattern=kit_22_` keeps this folder's variable on the one page the request reads (the
- * notebook's `af.table()` reads every page). Airflow 3 only: on Airflow 2 the pre-request script removes it,
+ * lesson's `af.table()` reads every page). Airflow 3 only: on Airflow 2 the pre-request script removes it,
  * and the test finds the variable itself.
  *
  * @query variable_key_pattern=kit_22_
@@ -78,7 +79,7 @@ test: {
   pm.test("lists kit_22_greeting", () => pm.expect(mine.length).to.eql(1));
 }
 
-/** 1.5a · Many changes in one request (Airflow 3)
+/** 1.5a · Many changes in one request (Airflow 3.2+)
  * @call PATCH /variables
  * @airflow3
  */
@@ -142,7 +143,7 @@ test: {
   pm.test("lists kit_22_http", () => pm.expect(mine.length).to.eql(1));
 }
 
-/** 2.5a · Many changes in one request (Airflow 3)
+/** 2.5a · Many changes in one request (Airflow 3.2+)
  * @call PATCH /connections in bulk-connections
  * @airflow3
  */
@@ -198,8 +199,8 @@ test: {
  * @call POST /connections/test
  * @status none
  *
- * Airflow 3.3 refuses (400): the body brings no credentials of its own. On Airflow 2 the kit's stack answers
- * 403: testing is disabled there.
+ * Airflow 3.3.1 and later refuse (400): the body brings no credentials of its own. On Airflow 2 the kit's
+ * stack answers 403: testing is disabled there.
  */
 test: {
   if (pm.collectionVariables.get('major') === '2') {  // Airflow 2.11: testing is disabled on the kit's stack
@@ -210,12 +211,12 @@ test: {
   }
 }
 
-/** 2.7a · Test it on a worker (Airflow 3.3)
+/** 2.7a · Test it on a worker (Airflow 3.3+)
  * @call POST /connections/enqueue-test
  * @status 202
  * @airflow3
  *
- * The test keeps the token in `connTest04Token`, which request 2.7b sends.
+ * The test keeps the token in `connTest22Token`, which request 2.7b sends.
  */
 test: {
   const data = pm.response.json();
@@ -223,21 +224,21 @@ test: {
     pm.expect([data.connection_id, data.state]).to.eql(['kit_22_files', 'pending']);
     pm.expect(data.token).to.be.a('string');
   });
-  pm.collectionVariables.set('connTest04Token', data.token);
+  pm.collectionVariables.set('connTest22Token', data.token);
 }
 
 /** 2.7b · The result of the test on a worker
  * @call GET {api}/connections/enqueue-test
  * @airflow3
  *
- * The pre-request script asks (at most two minutes, every half second) until the worker is done, as the notebook
+ * The pre-request script asks (at most two minutes, every half second) until the worker is done, as the lesson
  * does; this request then shows the result.
  */
 prerequest: {
   ownAuthorization();
   const testUrl = pm.request.url.toString();
   const testDeadline = Date.now() + 120 * 1000;
-  const testHeaders = {'Airflow-Connection-Test-Token': pm.collectionVariables.get('connTest04Token')};
+  const testHeaders = {'Airflow-Connection-Test-Token': pm.collectionVariables.get('connTest22Token')};
   const testAuth = pm.request.headers.get('Authorization');
   if (testAuth && pm.collectionVariables.get('authModeUsed') !== 'none') testHeaders.Authorization = pm.variables.replaceIn(testAuth);
   function waitForTest() {
@@ -261,10 +262,10 @@ test: {
  * @call GET /connections in default-connections as before
  * @airflow3
  *
- * The test keeps their ids in `connections04Before`.
+ * The test keeps their ids in `connections22Before`.
  */
 test: {
-  pm.collectionVariables.set('connections04Before', JSON.stringify(pm.response.json().connections.map(c => c.connection_id)));
+  pm.collectionVariables.set('connections22Before', JSON.stringify(pm.response.json().connections.map(c => c.connection_id)));
 }
 
 /** 2.8b · Create the default connections (Airflow 3)
@@ -277,31 +278,31 @@ test: {
  * @call GET /connections in default-connections as after
  * @airflow3
  *
- * The test keeps the ids of those the call created in `defaults04Made`, which request 2.8d deletes.
+ * The test keeps the ids of those the call created in `defaults22Made`, which request 2.8d deletes.
  */
 test: {
-  const before = JSON.parse(pm.collectionVariables.get('connections04Before') || '[]');
+  const before = JSON.parse(pm.collectionVariables.get('connections22Before') || '[]');
   const ids = pm.response.json().connections.map(c => c.connection_id);
   pm.test("sqlite_default is there", () => pm.expect(ids).to.include('sqlite_default'));
-  pm.collectionVariables.set('defaults04Made', JSON.stringify(ids.filter(id => !before.includes(id)).sort()));
+  pm.collectionVariables.set('defaults22Made', JSON.stringify(ids.filter(id => !before.includes(id)).sort()));
 }
 
 /** 2.8d · Delete what the call created, in one bulk request
  * @call PATCH /connections in default-connections
  * @airflow3
  *
- * The pre-request script puts the ids request 2.8c found (`defaults04Made`) in the body.
+ * The pre-request script puts the ids request 2.8c found (`defaults22Made`) in the body.
  *
  * @where made = []
  */
 prerequest: {
-  const made = JSON.parse(pm.collectionVariables.get('defaults04Made') || '[]');
+  const made = JSON.parse(pm.collectionVariables.get('defaults22Made') || '[]');
   const body = JSON.parse(pm.request.body.raw);
   body.actions[0].entities = made;
   pm.request.body.update(JSON.stringify(body, null, 2));
 }
 test: {
-  const made = JSON.parse(pm.collectionVariables.get('defaults04Made') || '[]');
+  const made = JSON.parse(pm.collectionVariables.get('defaults22Made') || '[]');
   pm.test("every connection the call created is deleted", () => {
     pm.expect(pm.response.json().delete.success.slice().sort()).to.eql(made);
     pm.expect(pm.response.json().delete.errors).to.eql([]);
@@ -329,7 +330,7 @@ test: {
   const data = pm.response.json();
   pm.test("five slots, same description", () => {
     pm.expect([data.slots, data.open_slots]).to.eql([5, 5]);
-    pm.expect(data.description).to.eql('created by notebook 22');
+    pm.expect(data.description).to.eql('created by lesson 22');
   });
 }
 
@@ -341,7 +342,7 @@ test: {
   pm.test("this folder's pool and default_pool", () => pm.expect(names).to.include.members(['kit_22_pool', 'default_pool']));
 }
 
-/** 3.5a · Many changes in one request (Airflow 3)
+/** 3.5a · Many changes in one request (Airflow 3.2+)
  * @call PATCH /pools
  * @airflow3
  */

@@ -15,7 +15,7 @@ STACK_DEPS := .venv/.kit-lock
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help up airflow down reset status test check notebooks postman bench doctor wheelhouse lock install
+.PHONY: help up airflow down reset status test check notebooks postman typescript specs bench doctor wheelhouse lock install
 
 help: ## List the targets
 	@echo "airflow-api-kit: learn the Airflow REST API against a local Airflow (admin:admin)."
@@ -53,6 +53,12 @@ check: .venv/.kit-lock .venv-airflow2/.kit-lock ## The fast checks that need no 
 
 postman: ## Rebuild the Postman collection and environments from the notebooks and postman/folders/*.js
 	@$(PY) -m postman.build_collection
+
+typescript: ## Airflow 3: TypeScript types from the running Airflow's /openapi.json, checked by tsc, then the client run
+	@scripts/typescript.sh
+
+specs: .venv/.kit-lock ## Refresh specs/: the OpenAPI documents of Airflow 3.2 and of the kit's Airflow 3, from their wheels
+	@$(PY) scripts/specs.py
 
 bench: .venv/.kit-lock .venv-airflow2/.kit-lock ## Benchmark the kit against stock Airflow (20-30 min; docs/benchmarks.md)
 	@$(PY) bench/bench.py $(BENCH_ARGS)

@@ -153,6 +153,16 @@ af.put(f"/dags/d/dagRuns/{run_id}/taskInstances/task_3/state-store/k", json={"va
     assert nb.introduction(nb.calls[0]) == "Call 1, introduced." and nb.overview == "A test."
 
 
+def test_calls_inside_af_quiet_are_read_as_any_others(tmp_path):
+    """`with af.quiet():` (a lesson's start-clean) is no call of its own; the calls inside it are calls."""
+    nb = builder().read_notebook(notebook_file(tmp_path, ("start-clean", """
+with af.quiet():
+    af.delete("/variables/kit_99")
+""")))
+    assert (nb.unreadable, [(call.method, call.key) for call in nb.calls]) == \
+        ([], [("DELETE", "DELETE /variables/kit_99")])
+
+
 def test_sections_pair_with_calls_by_name_not_by_place(tmp_path):
     """A call's key is its method and path as written; ` in CELL-ID` where several cells make it, ` as NAME`
     where one cell makes it several times. The sections' order in the .js file does not matter, and two

@@ -15,7 +15,7 @@ STACK_DEPS := .venv/.kit-lock
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help up airflow down reset status test check notebooks postman typescript specs mcp bench doctor wheelhouse lock install
+.PHONY: help up airflow down reset status test check notebooks postman typescript specs api-map mcp bench doctor wheelhouse lock install
 
 help: ## List the targets
 	@echo "airflow-api-kit: learn the Airflow REST API against a local Airflow (admin:admin)."
@@ -48,7 +48,7 @@ test: .venv/.kit-lock .venv-airflow2/.kit-lock .venv-mcp/.kit-lock ## The whole 
 notebooks: .venv/.kit-lock .venv-airflow2/.kit-lock .venv-mcp/.kit-lock ## Run notebooks (NB="notebooks/11_dags.ipynb ...", default all) on private stacks and save their outputs
 	@$(PY) scripts/run_notebooks.py $(NB)
 
-check: .venv/.kit-lock .venv-airflow2/.kit-lock ## The fast checks that need no Airflow running (lint, DAGs, unit tests): ~30 s
+check: .venv/.kit-lock .venv-airflow2/.kit-lock .venv-mcp/.kit-lock ## The fast checks that need no Airflow running (lint, DAGs, unit tests): ~30 s
 	@scripts/check.sh
 
 postman: ## Rebuild the Postman collection and environments from the notebooks and postman/folders/*.js
@@ -59,6 +59,9 @@ typescript: ## Airflow 3: TypeScript types from the running Airflow's /openapi.j
 
 specs: .venv/.kit-lock ## Refresh specs/: the OpenAPI documents of Airflow 3.2 and of the kit's Airflow 3, from their wheels
 	@$(PY) scripts/specs.py
+
+api-map: .venv/.kit-lock .venv-mcp/.kit-lock ## Rewrite docs/api-map.md: each operation, with its lesson, Postman request, clients and MCP tool
+	@$(PY) -m scripts.api_map
 
 bench: .venv/.kit-lock .venv-airflow2/.kit-lock ## Benchmark the kit against stock Airflow (20-30 min; docs/benchmarks.md)
 	@$(PY) bench/bench.py $(BENCH_ARGS)

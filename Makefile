@@ -15,7 +15,7 @@ STACK_DEPS := .venv/.kit-lock
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help up airflow down reset status test check notebooks postman bench doctor wheelhouse lock install
+.PHONY: help up airflow down reset status test check notebooks postman typescript specs api-map mcp bench doctor wheelhouse lock install
 
 help: ## List the targets
 	@echo "airflow-api-kit: learn the Airflow REST API against a local Airflow (admin:admin)."
@@ -42,17 +42,26 @@ status: ## Show what is running, and name any part of Airflow that has stopped
 	@if [ -x $(PY) ]; then $(PY) -m stacks.jupyter status; $(PY) -m stacks.stack status --all; \
 	 else echo "Nothing runs: the kit is not installed."; fi
 
-test: .venv/.kit-lock .venv-airflow2/.kit-lock ## The whole suite on Airflow 3 and 2.11 at once, on stacks of its own (never yours)
+test: .venv/.kit-lock .venv-airflow2/.kit-lock .venv-mcp/.kit-lock ## The whole suite on Airflow 3 and 2.11 at once, on stacks of its own (never yours)
 	@scripts/test.sh $(PYTEST_ARGS)
 
-notebooks: .venv/.kit-lock .venv-airflow2/.kit-lock ## Run notebooks (NB="notebooks/11_dags.ipynb ...", default all) on private stacks and save their outputs
+notebooks: .venv/.kit-lock .venv-airflow2/.kit-lock .venv-mcp/.kit-lock ## Run notebooks (NB="notebooks/11_dags.ipynb ...", default all) on private stacks and save their outputs
 	@$(PY) scripts/run_notebooks.py $(NB)
 
-check: .venv/.kit-lock .venv-airflow2/.kit-lock ## The fast checks that need no Airflow running (lint, DAGs, unit tests): ~30 s
+check: .venv/.kit-lock .venv-airflow2/.kit-lock .venv-mcp/.kit-lock ## The fast checks that need no Airflow running (lint, DAGs, unit tests): ~30 s
 	@scripts/check.sh
 
 postman: ## Rebuild the Postman collection and environments from the notebooks and postman/folders/*.js
 	@$(PY) -m postman.build_collection
+
+typescript: ## Airflow 3: TypeScript types from the running Airflow's /openapi.json, checked by tsc, then the client run
+	@scripts/typescript.sh
+
+specs: .venv/.kit-lock ## Refresh specs/: the OpenAPI documents of Airflow 3.2 and of the kit's Airflow 3, from their wheels
+	@$(PY) scripts/specs.py
+
+api-map: .venv/.kit-lock .venv-mcp/.kit-lock ## Rewrite docs/api-map.md: each operation, with its lesson, Postman request, clients and MCP tool
+	@$(PY) -m scripts.api_map
 
 bench: .venv/.kit-lock .venv-airflow2/.kit-lock ## Benchmark the kit against stock Airflow (20-30 min; docs/benchmarks.md)
 	@$(PY) bench/bench.py $(BENCH_ARGS)
@@ -60,10 +69,12 @@ bench: .venv/.kit-lock .venv-airflow2/.kit-lock ## Benchmark the kit against sto
 doctor: ## Check this machine before a workshop: Python, ports, disk, network; each problem with its fix
 	@$(or $(PYTHON),python3) scripts/doctor.py
 
-wheelhouse: ## Every wheel both environments need, into wheelhouse/: `make up` then installs with no network
+wheelhouse: ## Every wheel the kit's environments need, into wheelhouse/: `make up` then installs with no network
 	@scripts/wheelhouse.sh
 
 install: $(STACK_DEPS) ## Install the Python environment(s) from the lock files (make up does this)
+
+mcp: .venv/.kit-lock .venv-mcp/.kit-lock ## Install the MCP server of notebook 63 (astro-airflow-mcp) into .venv-mcp
 
 lock: ## Re-resolve the lock files after editing requirements/*.in
 	@# rfc3987-syntax (jsonschema[format-nongpl], for JupyterLab) builds a grammar when imported: 1.6 s of
@@ -71,9 +82,15 @@ lock: ## Re-resolve the lock files after editing requirements/*.in
 	$(UV) pip compile -q --universal -p 3.11 --no-emit-package rfc3987-syntax --no-emit-package lark \
 		requirements/airflow3.in -o requirements/airflow3.lock
 	$(UV) pip compile -q --universal -p 3.11 requirements/airflow2.in -o requirements/airflow2.lock
+	$(UV) pip compile -q --universal -p 3.11 requirements/mcp.in -o requirements/mcp.lock
 
 .venv/.kit-lock: requirements/airflow3.lock scripts/bootstrap.sh
 	@scripts/bootstrap.sh requirements/airflow3.lock .venv --kit
 
 .venv-airflow2/.kit-lock: requirements/airflow2.lock scripts/bootstrap.sh
 	@scripts/bootstrap.sh requirements/airflow2.lock .venv-airflow2
+
+# The MCP server of notebook 63, in an environment of its own (requirements/mcp.in says why); after .venv,
+# whose install brings the installer (uv) where none is on PATH.
+.venv-mcp/.kit-lock: requirements/mcp.lock scripts/bootstrap.sh | .venv/.kit-lock
+	@scripts/bootstrap.sh requirements/mcp.lock .venv-mcp

@@ -17,6 +17,9 @@ from typing import Any
 import requests
 
 FINISHED = ("success", "failed")
+# Paths sent as they are, not under the API's prefix: an API named by its version (/api/v1, /api/v2), the
+# sign-in API (/auth/...), and the server's own OpenAPI document (/openapi.json, at its root on Airflow 3).
+OWN_PATHS = ("/api/", "/auth/", "/openapi.json")
 
 
 class AirflowError(RuntimeError):
@@ -159,8 +162,9 @@ class Airflow:
 
     # --- calling -------------------------------------------------------------------------------
     def path(self, path: str) -> str:
-        """`/dags` -> `/api/v2/dags`; a path that names its API version is kept as it is."""
-        return path if path.startswith(("/api/", "/auth/")) else f"{self.api}/{path.lstrip('/')}"
+        """`/dags` -> `/api/v2/dags`; a path of OWN_PATHS (`/api/v1/...`, `/auth/token`, `/openapi.json`) is
+        kept as it is."""
+        return path if path.startswith(OWN_PATHS) else f"{self.api}/{path.lstrip('/')}"
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
         """Send one call; return the response, or raise AirflowAPIError with Airflow's detail."""

@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from postman.folder_scripts import FolderScripts, ScriptError, Section, expand, read_folder_scripts, read_snippets
-from postman.notebook_calls import PAGE, Bound, Call, Notebook, NotSent, read_notebook
+from postman.notebook_calls import OWN_PATHS, PAGE, Bound, Call, Notebook, NotSent, read_notebook
 
 HERE = Path(__file__).resolve().parent
 NOTEBOOKS = HERE.parent / "notebooks"
@@ -90,9 +90,9 @@ def script(kind: str, lines: list[str]) -> dict:
 
 def url(path: str, query: dict, under_api: bool | None = None) -> dict:
     """The request's URL: `path` under {{baseUrl}}{{api}}, or under {{baseUrl}} alone when it names its own
-    prefix (/api/..., /auth/...: the sign-in API); `under_api` says which when the call itself did."""
+    prefix (/api/..., /auth/...: the sign-in API, /openapi.json); `under_api` says which when the call did."""
     if under_api is None:
-        under_api = not path.startswith(("/api/", "/auth/"))
+        under_api = not path.startswith(OWN_PATHS)
     prefix = "{{api}}" if under_api else ""
     segments = [s for s in path.split("/") if s]
     raw = "{{baseUrl}}" + prefix + path

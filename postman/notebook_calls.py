@@ -36,6 +36,7 @@ RAW_METHODS = {"get": "GET", "post": "POST", "patch": "PATCH", "delete": "DELETE
 PAGED = {"table", "items"}  # every page of a list; the request asks for the first page of 100
 NOT_SENT = {"columns", "key", "page_size"}  # arguments of af.table / af.items that are not query parameters
 PAGE = {"limit": 100, "offset": 0}
+OWN_PATHS = ("/api/", "/auth/", "/openapi.json")  # af calls sent as they are, not under {{api}} (as apikit does)
 SAFE = {"len": len, "str": str, "int": int, "float": float, "bool": bool, "dict": dict, "list": list,
         "sorted": sorted, "json": json, "True": True, "False": False, "None": None}
 OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Mod: operator.mod}
@@ -236,9 +237,9 @@ class Call:
     key: str = ""  # what the folder's section names in its `@call` (read_notebook sets it)
 
     def request(self, where: dict) -> dict:
-        """method, path (without the API prefix, or starting with /api/ or /auth/), query, body, headers;
-        `where` maps expressions (as ast.unparse writes them) and path segments ("/segment") to what is
-        sent instead.
+        """method, path (without the API prefix, or one of OWN_PATHS: /api/..., /auth/..., /openapi.json), query,
+        body, headers; `where` maps expressions (as ast.unparse writes them) and path segments ("/segment") to
+        what is sent instead.
         A value known only at run time that `where` does not name raises NotSent."""
         ev = Evaluator(self.env, where)
         kwargs = {k.arg: k.value for k in self.node.keywords if k.arg}
@@ -274,7 +275,7 @@ class Call:
             headers.update(sent)
         # under the API's root: every af call whose path does not name its own prefix (as the client
         # reads it), and every raw call made to f"{api}/..."
-        under_api = prefix == "api" if self.kind == "requests" else not path.startswith(("/api/", "/auth/"))
+        under_api = prefix == "api" if self.kind == "requests" else not path.startswith(OWN_PATHS)
         return {"method": self.method, "path": path, "query": query, "body": body, "headers": headers,
                 "paged": self.kind == "af" and self.name in PAGED, "under_api": under_api}
 

@@ -27,12 +27,13 @@ import time
 from contextlib import closing, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 import requests
 
 from stacks import processes
-from stacks.paths import KIT_HOME, REPO
+from stacks.paths import KIT_HOME, REPO, TEST_HOME
 
 DEFAULT_PORT = {"3": 8080, "2": 8082}
 API = {"3": "/api/v2", "2": "/api/v1"}
@@ -623,6 +624,28 @@ def from_environment(major: str | None = None) -> Stack:
                  username=os.environ.get("AIRFLOW_USERNAME", "admin"),
                  password=os.environ.get("AIRFLOW_PASSWORD", "admin"),
                  auth=os.environ.get("AIRFLOW_AUTH", "on"), templates=KIT_HOME / "templates")
+
+
+def local_stack(url: str) -> Stack | None:
+    """The kit's running stack that serves `url` on this machine (started by `make airflow`, the test suite
+    or `make notebooks`), found by the port its record names; None for any other Airflow, whose files (its
+    logs) are not on this machine. Notebook 63 reads its api-server's access log."""
+    address = urlsplit(url)
+    if address.hostname not in ("127.0.0.1", "localhost"):
+        return None
+    # the homes: KIT_HOME/airflowN, the suite's TEST_HOME/NAME-N, make notebooks' TEST_HOME/notebooks/PID/airflowN
+    for record in [*KIT_HOME.glob("*/stack.json"), *TEST_HOME.glob("*/stack.json"),
+                   *TEST_HOME.glob("*/*/*/stack.json")]:
+        try:
+            state = json.loads(record.read_text())
+            if state["port"] != address.port:
+                continue
+            stack = Stack(state["airflow"].split(".")[0], home=record.parent, port=address.port)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, StackError):
+            continue
+        if stack.state():  # its processes still run
+            return stack
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -82,6 +82,20 @@ def test_api_v1_on_airflow_3_points_to_v2(af):
     assert err.value.status == 404
 
 
+def test_paths_that_name_their_own_api_are_sent_as_they_are():
+    """Under the API's prefix but the paths that name their own: /api/..., the sign-in API (/auth/...) and
+    the server's OpenAPI document (/openapi.json, at its root on Airflow 3)."""
+    af = object.__new__(Airflow)  # path() needs only the prefix: no server
+    af.api = "/api/v2"
+    assert [af.path(p) for p in ("/dags", "dags", "/api/v1/dags", "/auth/token", "/openapi.json")] == \
+        ["/api/v2/dags", "/api/v2/dags", "/api/v1/dags", "/auth/token", "/openapi.json"]
+
+
+@pytest.mark.airflow3
+def test_the_servers_own_document_is_reached(af):
+    assert "/api/v2/dags" in af.get("/openapi.json")["paths"]
+
+
 def test_http_errors_carry_airflows_detail(af):
     with pytest.raises(AirflowAPIError) as err:
         af.post("/dags/no_such_dag/dagRuns", json={"logical_date": None} if af.major >= 3 else {})

@@ -11,6 +11,7 @@ import requests
 import yaml
 
 from helpers import load_collection
+from postman.operations import request_operation, spec_operations
 from stacks.paths import REPO
 
 pytestmark = pytest.mark.airflow3  # the figure is Airflow 3's; Airflow 2.11 is taught beside it
@@ -19,30 +20,14 @@ MINIMUM = 69  # never fewer than this: what the kit taught when the test was wri
 FIGURE = re.compile(r"(\d+) of the (\d+) operations")
 
 
-def spec_operations(url: str) -> dict[str, str]:
+def spec_operations_of(url: str) -> dict[str, str]:
     """Every operation of the server's REST API (its /openapi.json): "METHOD /path/{param}" -> tag.
     (The auth manager's own token endpoints, /auth/..., have a document of their own: not counted.)"""
-    spec = requests.get(url + "/openapi.json", timeout=30).json()
-    return {f"{method.upper()} {path}": (operation.get("tags") or ["?"])[0]
-            for path, item in spec["paths"].items() for method, operation in item.items()
-            if method in ("get", "post", "put", "patch", "delete")}
-
-
-def template_pattern(operation: str) -> re.Pattern:
-    method, path = operation.split(" ", 1)
-    return re.compile(f"^{method} " + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$")
-
-
-def request_operation(request: dict, operations: list[str]) -> str | None:
-    """The operation a collection request is: the template it matches with the most literal segments."""
-    path = request["url"]["raw"].split("?")[0].replace("{{baseUrl}}", "").replace("{{api}}", "/api/v2")
-    path = re.sub(r"\{\{[^}]*\}\}", "x", path)
-    matches = [op for op in operations if template_pattern(op).match(f"{request['method']} {path}")]
-    return max(matches, key=lambda op: op.count("/") - op.count("{"), default=None)
+    return spec_operations(requests.get(url + "/openapi.json", timeout=30).json())
 
 
 def coverage(url: str) -> tuple[dict[str, str], set[str]]:
-    operations = spec_operations(url)
+    operations = spec_operations_of(url)
     requests_ = [req["request"] for folder in load_collection()["item"] for req in folder["item"]]
     covered = {request_operation(r, list(operations)) for r in requests_} - {None}
     return operations, covered

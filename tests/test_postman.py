@@ -154,6 +154,14 @@ af.put(f"/dags/d/dagRuns/{run_id}/taskInstances/task_3/state-store/k", json={"va
     assert nb.introduction(nb.calls[0]) == "Call 1, introduced." and nb.overview == "A test."
 
 
+def test_a_request_for_the_servers_own_document_is_under_the_base_url(tmp_path):
+    """`af.get("/openapi.json")` asks for the document at the server's root, as the client does: the request is
+    {{baseUrl}}/openapi.json, not under {{api}}."""
+    nb = builder().read_notebook(notebook_file(tmp_path, 'spec = af.get("/openapi.json")'))
+    request = nb.calls[0].request({})
+    assert builder().url(request["path"], request["query"], request["under_api"])["raw"] == "{{baseUrl}}/openapi.json"
+
+
 def test_calls_inside_af_quiet_are_read_as_any_others(tmp_path):
     """`with af.quiet():` (a lesson's start-clean) is no call of its own; the calls inside it are calls."""
     nb = builder().read_notebook(notebook_file(tmp_path, ("start-clean", """
@@ -368,7 +376,8 @@ def test_requests_change_their_path_on_airflow2_where_the_notebook_does():
 def openapi_operations(af) -> set[tuple[str, str]]:
     if af.major >= 3:
         specs = [("", requests.get(f"{af.url}/openapi.json", timeout=30).json()),
-                 ("/auth", requests.get(f"{af.url}/auth/openapi.json", timeout=30).json())]
+                 ("/auth", requests.get(f"{af.url}/auth/openapi.json", timeout=30).json()),
+                 ("", {"paths": {"/openapi.json": {"get": {}}}})]  # the document itself, which it does not list
     else:
         r = af.request("GET", "/api/v1/openapi.yaml")
         specs = [("/api/v1", yaml.safe_load(r.text))]

@@ -22,7 +22,7 @@ from conftest import MAJOR, free_port, fresh_stack
 from helpers import delete_runs, trigger, wait_for_dags, wait_until
 from stacks import processes
 from stacks.paths import REPO
-from stacks.stack import Stack, StackError, dags_in, macos_fork_safety
+from stacks.stack import Stack, StackError, dags_in, local_stack, macos_fork_safety
 
 
 def test_listens_on_loopback_only(stack):
@@ -234,6 +234,21 @@ def test_a_start_returns_once_the_dags_are_listed(capsys):
         assert "could not be loaded" not in capsys.readouterr().out
     finally:
         stack.stop(quiet=True)
+
+
+def test_local_stack_is_the_running_stack_that_serves_a_url(stack, tmp_path, monkeypatch):
+    """Notebook 63 reads the access log of the stack it talks to: the running stack whose record names the
+    port of its URL, and no other (a stopped stack's record, another port, another machine)."""
+    assert local_stack(stack.url).logs == stack.logs
+    assert local_stack(f"http://localhost:{stack.port}/").home == stack.home
+    assert local_stack(f"http://127.0.0.1:{free_port()}") is None
+    assert local_stack(f"http://airflow.example.com:{stack.port}") is None
+    port = free_port()  # a record left by a stack that is gone (a crash, a reboot)
+    (tmp_path / "airflow3").mkdir()
+    (tmp_path / "airflow3" / "stack.json").write_text(json.dumps(
+        {"mark": uuid.uuid4().hex, "port": port, "airflow": stack.version, "components": {}}))
+    monkeypatch.setattr("stacks.stack.KIT_HOME", tmp_path)
+    assert local_stack(f"http://127.0.0.1:{port}") is None
 
 
 def test_busy_port_gets_a_clear_message(tmp_path):

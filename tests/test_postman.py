@@ -368,7 +368,9 @@ def test_requests_change_their_path_on_airflow2_where_the_notebook_does():
 def openapi_operations(af) -> set[tuple[str, str]]:
     if af.major >= 3:
         specs = [("", requests.get(f"{af.url}/openapi.json", timeout=30).json()),
-                 ("/auth", requests.get(f"{af.url}/auth/openapi.json", timeout=30).json())]
+                 ("/auth", requests.get(f"{af.url}/auth/openapi.json", timeout=30).json()),
+                 ("", {"paths": {"/openapi.json": {"get": {}}, "/auth/openapi.json": {"get": {}}}})]  # the
+        # documents themselves, which they do not list (notebook 63 reads both)
     else:
         r = af.request("GET", "/api/v1/openapi.yaml")
         specs = [("/api/v1", yaml.safe_load(r.text))]

@@ -377,7 +377,8 @@ def openapi_operations(af) -> set[tuple[str, str]]:
     if af.major >= 3:
         specs = [("", requests.get(f"{af.url}/openapi.json", timeout=30).json()),
                  ("/auth", requests.get(f"{af.url}/auth/openapi.json", timeout=30).json()),
-                 ("", {"paths": {"/openapi.json": {"get": {}}}})]  # the document itself, which it does not list
+                 ("", {"paths": {"/openapi.json": {"get": {}}, "/auth/openapi.json": {"get": {}}}})]  # the
+        # documents themselves, which they do not list (notebook 63 reads both)
     else:
         r = af.request("GET", "/api/v1/openapi.yaml")
         specs = [("/api/v1", yaml.safe_load(r.text))]

@@ -15,7 +15,7 @@ STACK_DEPS := .venv/.kit-lock
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help up airflow down reset status test check notebooks postman bench doctor wheelhouse lock install
+.PHONY: help up airflow down reset status test check notebooks postman permissions bench doctor wheelhouse lock install
 
 help: ## List the targets
 	@echo "airflow-api-kit: learn the Airflow REST API against a local Airflow (admin:admin)."
@@ -53,6 +53,9 @@ check: .venv/.kit-lock .venv-airflow2/.kit-lock ## The fast checks that need no 
 
 postman: ## Rebuild the Postman collection and environments from the notebooks and postman/folders/*.js
 	@$(PY) -m postman.build_collection
+
+permissions: .venv/.kit-lock ## What each role may call: every operation, on a throwaway Airflow 3, into docs/permissions.md
+	@$(PY) scripts/permissions.py
 
 bench: .venv/.kit-lock .venv-airflow2/.kit-lock ## Benchmark the kit against stock Airflow (20-30 min; docs/benchmarks.md)
 	@$(PY) bench/bench.py $(BENCH_ARGS)

@@ -19,6 +19,7 @@ import os
 import shutil
 import socket
 import sys
+import time
 from pathlib import Path
 
 import requests
@@ -101,8 +102,12 @@ def real_ids(url: str, headers: dict) -> dict:
     404 to every role): a backfill of daily_report, made and cancelled at once (one run, in 2000), and the
     file token of daily_report's file (`PUT /parseDagFile/{file_token}` asks for the file to be parsed again)."""
     day = "2000-01-01T00:00:00Z"
-    r = requests.post(f"{url}/api/v2/backfills", headers=headers, timeout=60,
-                      json={"dag_id": "daily_report", "from_date": day, "to_date": day, "max_active_runs": 1})
+    for _ in range(30):  # SQLite: Airflow answers 503 while the database is locked by another component
+        r = requests.post(f"{url}/api/v2/backfills", headers=headers, timeout=60,
+                          json={"dag_id": "daily_report", "from_date": day, "to_date": day, "max_active_runs": 1})
+        if r.status_code != 503:
+            break
+        time.sleep(1)
     r.raise_for_status()
     backfill = r.json()["id"]
     requests.put(f"{url}/api/v2/backfills/{backfill}/cancel", headers=headers, timeout=60).raise_for_status()

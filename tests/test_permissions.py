@@ -6,10 +6,10 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+import airflow
 import pytest
 import yaml
 
-import airflow
 from conftest import fresh_stack
 from scripts import permissions  # scripts/permissions.py
 

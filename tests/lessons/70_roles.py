@@ -7,7 +7,8 @@ AFTER = {
         assert not runs & set(RUN_IDS) and not keys & set(VARIABLES), (runs, keys)  # started clean
     """,
     "sign-in": """
-        assert claims(viewer_token)["role"] == "viewer" and claims(af.session.headers["Authorization"][7:])["role"] == "admin"
+        admin_token = af.session.headers["Authorization"].split()[1]
+        assert claims(viewer_token)["role"] == "viewer" and claims(admin_token)["role"] == "admin"
     """,
     "viewer-triggers": """
         with af.quiet():
@@ -25,7 +26,8 @@ AFTER = {
         assert allowed["viewer"] < allowed["user"] < allowed["op"] == allowed["admin"], allowed
         with af.quiet():
             runs = {r["dag_run_id"] for r in af.items(f"/dags/{DAG_ID}/dagRuns")}
-        assert {"kit_70_table_user", "kit_70_table_op", "kit_70_table_admin"} <= runs and "kit_70_table_viewer" not in runs
+        assert {f"kit_70_table_{role}" for role in ("user", "op", "admin")} <= runs  # the allowed triggers
+        assert "kit_70_table_viewer" not in runs
     """,
     "cleanup": """
         with af.quiet():

@@ -15,7 +15,7 @@ STACK_DEPS := .venv/.kit-lock
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help up airflow down reset status test check notebooks postman typescript specs api-map mcp bench doctor wheelhouse lock install
+.PHONY: help up airflow down reset status test check notebooks postman typescript specs api-map mcp bench doctor wheelhouse lock install permissions
 
 help: ## List the targets
 	@echo "airflow-api-kit: learn the Airflow REST API against a local Airflow (admin:admin)."
@@ -62,6 +62,8 @@ specs: .venv/.kit-lock ## Refresh specs/: the OpenAPI documents of Airflow 3.2 a
 
 api-map: .venv/.kit-lock .venv-mcp/.kit-lock ## Rewrite docs/api-map.md: each operation, with its lesson, Postman request, clients and MCP tool
 	@$(PY) -m scripts.api_map
+permissions: .venv/.kit-lock ## What each role may call: every operation, on a throwaway Airflow 3, into docs/permissions.md
+	@$(PY) scripts/permissions.py
 
 bench: .venv/.kit-lock .venv-airflow2/.kit-lock ## Benchmark the kit against stock Airflow (20-30 min; docs/benchmarks.md)
 	@$(PY) bench/bench.py $(BENCH_ARGS)

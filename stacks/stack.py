@@ -38,6 +38,10 @@ from stacks.paths import KIT_HOME, REPO, TEST_HOME
 DEFAULT_PORT = {"3": 8080, "2": 8082}
 API = {"3": "/api/v2", "2": "/api/v1"}
 START_TIMEOUT = 240  # seconds; AIRFLOW_START_TIMEOUT changes it
+# Airflow 3: besides the kit's admin, one user per other role of the simple auth manager, named after its
+# role, with its name as its password (lesson 70, docs/permissions.md). Passwords for a stack that listens
+# on 127.0.0.1 only: never use them on an Airflow others can reach.
+ROLE_USERS = ("viewer", "user", "op")
 
 
 def airflow_version_pinned(major: str) -> str:
@@ -109,7 +113,8 @@ class Stack:
         if self.major == "3":
             env.update({
                 "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{self.username}:admin",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS":
+                    ",".join(f"{name}:{role}" for name, role in self.roles().items()),
                 "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "passwords.json"),
                 "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": str(self.auth == "off"),
                 "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
@@ -160,6 +165,14 @@ class Stack:
             })
         env.update(self.extra_env)
         return env
+
+    def roles(self) -> dict[str, str]:
+        """Airflow 3: each user of the simple auth manager and its role; the kit's user is the admin."""
+        return {self.username: "admin", **{name: name for name in ROLE_USERS if name != self.username}}
+
+    def passwords(self) -> dict[str, str]:
+        """Airflow 3: each user's password (the passwords file the simple auth manager reads)."""
+        return {name: self.password if name == self.username else name for name in self.roles()}
 
     def components(self) -> dict[str, list[str]]:
         """Each component's `airflow` arguments, in the order they are started."""
@@ -268,7 +281,7 @@ class Stack:
             self.forget_record(quiet=False)
             self.check_port_free()
             self.logs.mkdir(exist_ok=True)
-            (self.home / "passwords.json").write_text(json.dumps({self.username: self.password}))
+            (self.home / "passwords.json").write_text(json.dumps(self.passwords()))
             self.write_config()
             began, since = time.monotonic(), time.time()
             env = self.env()

@@ -21,7 +21,7 @@ import yaml
 
 from helpers import COMPOSE_FILES, COMPOSE_VARIABLE, compose_environment, load_compose
 from stacks.paths import REPO
-from stacks.stack import airflow_version_pinned
+from stacks.stack import Stack, airflow_version_pinned
 
 SCHEMA = REPO / "tests" / "data" / "compose-spec.json"
 SCHEMA_SHA256 = "46b7d35f19dd93a05f8fea530291bf84d881c1791ec167ecf0e6fb94e639d496"  # tests/data/README.md
@@ -202,12 +202,13 @@ def test_every_airflow_service_shares_the_config_written_by_init(major):
         assert "airflow-logs:/opt/airflow/logs" in services[name]["volumes"], name
 
 
-def test_admin_admin_on_airflow_3():
+def test_admin_admin_on_airflow_3(tmp_path):
     services = load_compose("3")["services"]
     for name in [*COMPONENTS["3"], "airflow-init"]:
         env = compose_environment(services[name])
         assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("simple_auth_manager.SimpleAuthManager")
-        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == "admin:admin"  # user admin, role admin
+        # user admin, role admin; one user per other role (lesson 70)
+        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == "admin:admin,viewer:viewer,user:user,op:op"
         assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] == "False"
         assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"] == "/opt/airflow/config/passwords.json"
     # Run the very line airflow-init runs to write the passwords file, with its environment.
@@ -216,7 +217,8 @@ def test_admin_admin_on_airflow_3():
     assert line and line[2] == "/opt/airflow/config/passwords.json"
     out = subprocess.run([sys.executable, "-c", line[1]], capture_output=True, text=True, check=True,
                          env={**os.environ, **{k: str(v) for k, v in compose_environment(init).items()}})
-    assert json.loads(out.stdout) == {"admin": "admin"}
+    assert json.loads(out.stdout) == {"admin": "admin", "viewer": "viewer", "user": "user", "op": "op"} \
+        == Stack("3", home=tmp_path).passwords()  # the local stack's passwords file
 
 
 def test_admin_admin_on_airflow_2():
@@ -240,7 +242,7 @@ def test_credentials_follow_the_kit_settings(major):
     assert (jupyter["AIRFLOW_USERNAME"], jupyter["AIRFLOW_PASSWORD"]) == ("ada", "s3cret")
     if major == "3":
         assert compose_environment(doc["services"]["airflow-apiserver"])[
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == "ada:admin"
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].startswith("ada:admin,")
 
 
 @pytest.mark.parametrize("major", sorted(COMPOSE_FILES))

@@ -16,7 +16,8 @@ from stacks.stack import Stack
 # Settings every stack of the kit has, whatever runs it. The local stack's value is the reference.
 SHARED = ["AIRFLOW__CORE__LOAD_EXAMPLES", "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION",
           "AIRFLOW__CORE__PARALLELISM", "AIRFLOW__CORE__MIN_SERIALIZED_DAG_UPDATE_INTERVAL"]
-SHARED_3 = ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL"]
+SHARED_3 = ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"]
 SHARED_2 = ["AIRFLOW__API__AUTH_BACKENDS"]
 # The parts of the connection api_dag uses that do not depend on where the api-server is.
 CONNECTION = ("conn_type", "schema", "login", "password")

@@ -109,6 +109,7 @@ NOT_THE_KITS = {
     "notebooks/99_test.ipynb": "tests/test_postman.py: a made-up lesson",
     "postman/folders/99_test.js": "tests/test_postman.py: the made-up lesson's folder",
     "dags/dependent_dag/dagRuns": "tests/test_triggering.py: part of an API path in an error message",
+    "dags/dependent_dag": "docs/mcp.md: part of an API path in the MCP server's error message",
     "scripts/download-compose-schema.ts": "tests/data/README.md: a file of the npm package dclint",
     "docs/nowhere.md": "tests/test_docs.py: the broken link the link check must see",
     "docs/not-there.md": "tests/test_docs.py: a missing path the path check must see",

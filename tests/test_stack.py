@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import uuid
 from contextlib import closing
 from datetime import datetime
 
@@ -438,7 +439,8 @@ def test_a_stop_that_leaves_a_process_says_so_and_keeps_the_record(tmp_path, mon
     stack.home.mkdir()
     mark = processes.new_mark()
     stuck = processes.spawn(["sleep", "300"], dict(os.environ), tmp_path / "sleep.log", mark)
-    try:
+    try:  # until its exec, the child has this process's environment, without the mark (seen on a busy machine)
+        wait_until(lambda: processes.marked(mark), 30, what="the spawned sleep to carry its mark")
         stack.statefile.write_text(json.dumps({"mark": mark, "port": stack.port, "airflow": stack.version,
                                                "components": {"scheduler": processes.record(stuck)}}))
         monkeypatch.setattr(processes, "stop", lambda *args, **kwargs: 0)  # signals that do not work

@@ -16,6 +16,7 @@ credentials: the page asks for them. Standard library only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import sys
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -60,12 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     origin = f"http://127.0.0.1:{server.server_address[1]}"
     print(f"The page is at {origin}/ (Ctrl-C stops it). Airflow allows it with:\n"
           + "\n".join(f"    {k}={v}" for k, v in cors_settings(origin).items()))
-    try:
+    with server, contextlib.suppress(KeyboardInterrupt):  # Ctrl-C; leaving the with closes the socket
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
     return 0
 
 

@@ -17,6 +17,7 @@ there (409) instead of starting a second one. Standard library only, besides the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -147,12 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     server = make_server(args.port, args.dag_id)
     print(f"The form is at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops it); "
           f"it triggers {args.dag_id} on the Airflow of AIRFLOW_URL.")
-    try:
+    with server, contextlib.suppress(KeyboardInterrupt):  # Ctrl-C; leaving the with closes the socket
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
     return 0
 
 

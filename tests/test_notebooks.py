@@ -10,6 +10,7 @@ lesson found it: what it made (variables, connections, pools, DAG runs) deleted,
 unpaused. What each lesson claims beyond its outputs is checked in its kernel (tests/lessons/)."""
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -153,3 +154,45 @@ def test_committed_outputs_read_on_github(path):
             if "application/vnd.jupyter.widget-view+json" in data and "text/html" not in data:
                 bare.append(f"cell {n}: {''.join(data.get('text/plain', ''))[:60]}")
     assert bare == [], f"{path.name}: widgets GitHub shows as text: {bare}"
+
+
+WIDEST = 100  # characters in one table column, as GitHub and JupyterLab show a notebook
+
+
+def unreadable_outputs(cells: list[dict]) -> list[str]:
+    """What committed outputs show that does not read: a table column wider than WIDEST characters, `NaN`
+    where the API sent null (the course shows a null as None), a pandas `dtype:` line."""
+    found = []
+    for n, cell in enumerate(cells):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            table = "".join(data.get("text/html", ""))
+            for column in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", table, re.S):
+                text = html.unescape(re.sub(r"<[^>]+>", "", column)).strip()
+                if len(text) > WIDEST:
+                    found.append(f"cell {n}: a column of {len(text)} characters: {text[:50]}...")
+                if text == "NaN":
+                    found.append(f"cell {n}: NaN in a table (a null is shown as None)")
+            shown = "" if table else "".join(output.get("text", "") or data.get("text/plain", ""))
+            for line in shown.splitlines():
+                if re.fullmatch(r"(Name: .*, )?(Length: \d+, )?dtype: \w+", line.strip()):
+                    found.append(f"cell {n}: a pandas dtype line: {line.strip()}")
+                if re.search(r"\bNaN\b", line):
+                    found.append(f"cell {n}: NaN in {line.strip()[:60]}")
+    return found
+
+
+def test_the_output_walk_finds_what_does_not_read():
+    cells = [{"outputs": [{"data": {"text/html": "<table><tr><td>" + "x" * 101 + "</td><td>NaN</td>"
+                                                 "<td>" + "y" * 100 + "</td><td>None</td></tr></table>",
+                                    "text/plain": "dtype: object"}}]},
+             {"outputs": [{"name": "stdout", "text": "state    NaN\nName: 0, dtype: object\n"}]}]
+    assert unreadable_outputs(cells) == [
+        f"cell 0: a column of 101 characters: {'x' * 50}...", "cell 0: NaN in a table (a null is shown as None)",
+        "cell 1: NaN in state    NaN", "cell 1: a pandas dtype line: Name: 0, dtype: object"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_outputs_are_tables_that_read(path):
+    """Every committed output: no table column wider than 100 characters, no NaN for a null, no dtype line."""
+    assert unreadable_outputs(json.loads(path.read_text())["cells"]) == []

@@ -10,6 +10,7 @@ import base64
 import json
 import os
 import random
+import re
 import time
 from contextlib import contextmanager
 from typing import Any
@@ -20,6 +21,8 @@ FINISHED = ("success", "failed")
 # Paths sent as they are, not under the API's prefix: an API named by its version (/api/v1, /api/v2), the
 # sign-in API (/auth/...), and the server's own OpenAPI document (/openapi.json, at its root on Airflow 3).
 OWN_PATHS = ("/api/", "/auth/", "/openapi.json")
+# Cloud Composer's web server: its calls are signed with Google credentials (apikit/managed.py).
+COMPOSER = re.compile(r"\.composer\.googleusercontent\.com(/|$)")
 
 
 class AirflowError(RuntimeError):
@@ -65,7 +68,11 @@ class Airflow:
 
     def __init__(self, url: str | None = None, username: str | None = None,
                  password: str | None = None, token: str | None = None, timeout: float = 60,
-                 verbose: bool = True):
+                 verbose: bool = True, *, mwaa: str | None = None, region: str | None = None,
+                 mwaa_client: Any = None, google_credentials: Any = None):
+        """Signs in with, the first that applies: `mwaa` (an MWAA environment's name, through boto3), a
+        Google Composer URL or `google_credentials` (google-auth), `token` or AIRFLOW_TOKEN (a static
+        Bearer token: Astro's API tokens; never renewed), else the user and password (docs/managed-airflow.md)."""
         self.url = (url or os.environ.get("AIRFLOW_URL") or local_url()).rstrip("/")
         for suffix in ("/api/v1", "/api/v2"):  # a URL copied with the API prefix still works
             if self.url.endswith(suffix):
@@ -78,6 +85,15 @@ class Airflow:
         self._static_token = token or os.environ.get("AIRFLOW_TOKEN") or None
         self.timeout, self.verbose = timeout, verbose
         self.session = requests.Session()
+        if mwaa:
+            from apikit.managed import MwaaSession
+            self.session = MwaaSession(mwaa, region, mwaa_client, timeout)
+            self.url = self.session.url
+        elif google_credentials or COMPOSER.search(self.url):
+            from apikit.managed import google_session
+            self.session = google_session(google_credentials or "default")
+        elif self._static_token:  # sent from the first call on: a hosted /api/v2/version may need it
+            self.session.headers["Authorization"] = f"Bearer {self._static_token}"
         self._token_expires = 0.0
         self.version = self._discover_version()
         self.major = int(self.version.split(".")[0])
@@ -118,11 +134,15 @@ class Airflow:
     def _sign_in(self) -> str:
         """Choose how to authenticate, and check that it works."""
         probe = f"{self.api}/dags"
+        if hasattr(self.session, "describe"):  # MWAA or Composer (apikit/managed.py)
+            self._check(probe, self.session.refused)
+            return self.session.describe
         if self._static_token:
-            self.session.headers["Authorization"] = f"Bearer {self._static_token}"
-            self._check(probe, "the token in AIRFLOW_TOKEN was refused: it may have expired, or belong "
-                               "to another deployment. Create a new one, or unset AIRFLOW_TOKEN.")
-            return "token (AIRFLOW_TOKEN)"
+            self._check(probe, "the token (token= or AIRFLOW_TOKEN) was refused: it may have expired, or "
+                               "belong to another deployment. Create a new one (Astro: a Deployment API "
+                               "token; your own Airflow 3: POST /auth/token), or unset AIRFLOW_TOKEN to sign "
+                               "in with a user and password, which the helper renews.")
+            return "static token (token= or AIRFLOW_TOKEN; never renewed)"
         r = self.session.get(self.url + probe, params={"limit": 1}, timeout=self.timeout)
         if r.ok:
             return "none (this Airflow has auth off: everyone is admin)"
@@ -369,7 +389,9 @@ def token_expiry(token: str) -> float:
 
 
 def connect(url: str | None = None, **kwargs) -> Airflow:
-    """Connect to the Airflow named by AIRFLOW_URL (default: the local stack) and say how."""
+    """Connect to the Airflow named by AIRFLOW_URL (default: the local stack) and say how. Managed Airflow
+    (docs/managed-airflow.md): `connect(url, token=...)` (Astro), `connect(mwaa="ENV", region=...)`,
+    `connect(url, google_credentials=...)` or a Composer URL (Google's default credentials)."""
     af = Airflow(url, **kwargs)
     print(f"Connected to Airflow {af.version} at {af.url}\nAPI: {af.url}{af.api}\nAuth: {af.auth}")
     return af

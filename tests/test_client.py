@@ -121,7 +121,7 @@ def test_static_token(stack):
     token = requests.post(f"{stack.url}/auth/token", json={"username": "admin", "password": "admin"},
                           timeout=10).json()["access_token"]
     af = Airflow(stack.url, token=token, verbose=False)
-    assert af.auth == "token (AIRFLOW_TOKEN)"
+    assert af.auth == "static token (token= or AIRFLOW_TOKEN; never renewed)"
     assert any(d["dag_id"] == "dependent_dag" for d in af.items("/dags"))
     with pytest.raises(AirflowAuthError, match="AIRFLOW_TOKEN"):
         Airflow(stack.url, token=token[:-4] + "AAAA")

@@ -49,7 +49,7 @@ class MwaaSession:
 
     def request(self, method: str, url: str, params: dict | None = None, json: Any = None,
                 timeout: float | None = None, **unsupported) -> requests.Response:
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+        from botocore.exceptions import ClientError, ConnectionError, NoCredentialsError, ReadTimeoutError
 
         path = url.removeprefix(self.url)
         if not API_PREFIX.match(path):
@@ -71,8 +71,9 @@ class MwaaSession:
         except NoCredentialsError:
             raise AirflowAuthError("boto3 found no AWS credentials: `aws configure` or `aws sso login`, or "
                                    "set AWS_PROFILE, then connect again.") from None
-        except BotoCoreError as exc:
-            raise AirflowNotRunning(f"MWAA did not answer for {self.name!r} ({exc}).") from None
+        except (ConnectionError, ReadTimeoutError) as exc:
+            raise AirflowNotRunning(f"MWAA did not answer for {self.name!r} ({exc}): check the region and "
+                                    f"your network, then try again.") from None
         return response(answer["RestApiStatusCode"], answer.get("RestApiResponse"))
 
     def get(self, url: str, **kwargs) -> requests.Response:

@@ -13,7 +13,6 @@ from google.auth.exceptions import DefaultCredentialsError
 from google.oauth2.credentials import Credentials
 
 from apikit import Airflow, AirflowAPIError, AirflowAuthError, AirflowError
-from apikit.managed import google_session
 
 ENV, REGION = "my-env", "eu-west-1"
 COMPOSER_URL = "https://abc123-dot-europe-west1.composer.googleusercontent.com"

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ class Check:
     detail: str
     fix: str = ""
     only_for: str = ""  # the commands that alone need it ("make test"); empty: every command does
+    warning: bool = False  # a risk to know of, not a missing piece: never fails the doctor
 
 
 @dataclass
@@ -158,6 +160,20 @@ def memory_check() -> Check:
     return Check("4 GB of memory", gb >= 4, f"{gb:.1f} GB", "Airflow 3 takes about 0.7 GB; close other programs")
 
 
+def credentials_check() -> Check | None:
+    """When AIRFLOW_URL names another machine: do the notebooks still sign in with the kit's local admin:admin?"""
+    host = urllib.parse.urlsplit(os.environ.get("AIRFLOW_URL", "")).hostname or ""
+    if host in ("", "127.0.0.1", "localhost", "::1"):
+        return None  # the kit's own Airflow (or none named)
+    default = not (os.environ.get("AIRFLOW_TOKEN") or os.environ.get("AIRFLOW_USERNAME")
+                   or os.environ.get("AIRFLOW_PASSWORD"))
+    detail = ("AIRFLOW_URL names another machine, and the notebooks would send it admin:admin, the kit's local "
+              "default" if default else "AIRFLOW_URL names another machine; the notebooks send your environment's")
+    return Check(f"credentials for {host}", not default, detail,
+                 "set AIRFLOW_USERNAME and AIRFLOW_PASSWORD, or AIRFLOW_TOKEN, for that Airflow (in your environment "
+                 "or .env, never in a notebook); or unset AIRFLOW_URL to use the kit's local Airflow", warning=True)
+
+
 def checks(python: str) -> list[Check]:
     return [
         python_check(python),
@@ -169,6 +185,7 @@ def checks(python: str) -> list[Check]:
         port_check(int(os.environ.get("JUPYTER_PORT") or 8888), "JupyterLab"),
         index_check(),
         *test_tool_checks().values(),
+        *filter(None, [credentials_check()]),
     ]
 
 
@@ -184,8 +201,9 @@ def chromium() -> str | None:
 
 def line(check: Check, color: bool) -> str:
     """The check's line, and where it failed the fix; marked -- where only some commands need it."""
-    marks = {"ok": "\033[32m ok \033[0m", "FAIL": "\033[31mFAIL\033[0m", "--": "\033[33m -- \033[0m"}
-    mark = "ok" if check.ok else "FAIL" if not check.only_for else "--"
+    marks = {"ok": "\033[32m ok \033[0m", "FAIL": "\033[31mFAIL\033[0m", "--": "\033[33m -- \033[0m",
+             "warn": "\033[33mwarn\033[0m"}
+    mark = "ok" if check.ok else "warn" if check.warning else "FAIL" if not check.only_for else "--"
     text = f"[{marks[mark] if color else f'{mark:^4}'}] {check.name}"
     text += f", for {check.only_for}" if check.only_for else ""
     text += f": {check.detail}"
@@ -209,14 +227,16 @@ def main(argv: list[str] | None = None) -> int:
     results = checks(python)
     for check in results:
         print(line(check, color))
-    missing = sum(not c.ok and not c.only_for for c in results)
+    missing = sum(not c.ok and not c.only_for and not c.warning for c in results)
     print()
     if missing:
         print(f"{missing} thing(s) a learner needs are missing: fix the lines marked FAIL, then run make doctor again.")
         return 1
     print("Ready: `make up` installs the kit and starts Airflow and JupyterLab.")
-    if not all(c.ok for c in results):
+    if any(not c.ok and c.only_for for c in results):
         print("(The lines marked -- are for `make check` and `make test` only.)")
+    if any(not c.ok and c.warning for c in results):
+        print("(The lines marked warn do not stop you: read them before you go on.)")
     return 0
 
 

@@ -109,6 +109,20 @@ def test_doctor_names_each_tool_of_the_checks_and_tests_with_its_install_command
         assert how.strip().startswith(f"fix: {fix}") and how.endswith(f"(needed only by {needed_by})"), how
 
 
+def test_doctor_warns_when_another_airflow_would_get_admin_admin(tmp_path):
+    """AIRFLOW_URL on another machine with no credentials of its own: the notebooks would send it the kit's
+    local admin:admin. A warning with the fix, and the doctor still passes; no warning once credentials are set,
+    and none for the kit's own Airflow."""
+    done = doctor(tmp_path, AIRFLOW_URL="https://airflow.example.com")
+    check, how = check_and_fix(done.stdout, "credentials for airflow.example.com")
+    assert done.returncode == 0, done.stdout
+    assert check.startswith("[warn]") and "admin:admin" in check, check
+    assert "set AIRFLOW_USERNAME and AIRFLOW_PASSWORD, or AIRFLOW_TOKEN" in how, how
+    done = doctor(tmp_path, AIRFLOW_URL="https://airflow.example.com", AIRFLOW_TOKEN="t")
+    assert check_and_fix(done.stdout, "credentials for airflow.example.com")[0].startswith("[ ok ]")
+    assert "credentials for" not in doctor(tmp_path, AIRFLOW_URL="http://127.0.0.1:8080").stdout
+
+
 def test_doctor_names_a_node_too_old_for_newman(tmp_path):
     bin_dir = fake_bin(tmp_path, "python3", "make")
     (bin_dir / "node").write_text("#!/bin/sh\necho v16.20.2\n")

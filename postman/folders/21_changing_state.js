@@ -19,6 +19,12 @@
  * @status 200
  */
 
+/** Tests of a bulk update: `success` names what was updated (in any order), and no error. */
+function bulkUpdated($name, $success) {
+  const update = pm.response.json().update;
+  pm.test("$name", () => pm.expect([update.success.slice().sort(), update.errors]).to.eql([$success, []]));
+}
+
 /** Pre-request lines of a request sent once for each run of the folder (`dagId21`, `runId21`): the start's clean-up. */
 function eachRun() {
   loopPreEach('run21', [
@@ -308,13 +314,7 @@ test: { pm.test("not paused", () => pm.expect(pm.response.json().is_paused).to.e
  * The pre-request script first waits until `kit_21_stuck`, cleared, has finished, as the lesson does.
  */
 prerequest: { waitForRunsOn3(120, runUrl('changing_state', 'kit_21_stuck')); }
-test: {
-  const update = pm.response.json().update;
-  pm.test("both updated, no error", () => {
-    pm.expect(update.success.slice().sort()).to.eql(['changing_state.kit_21_broken.transform[0]', 'changing_state.kit_21_stuck.transform[0]']);
-    pm.expect(update.errors).to.eql([]);
-  });
-}
+test: { bulkUpdated("both updated, no error", ['changing_state.kit_21_broken.transform[0]', 'changing_state.kit_21_stuck.transform[0]']); }
 
 /** 7.2 · Clear two runs at once: the dry run
  * @call POST /dags/{DAG_ID}/clearDagRuns in clear-two-runs-dry-run
@@ -417,13 +417,7 @@ test: {
 /** 10.1 · Notes on runs of two DAGs, in one request
  * @call PATCH /dags/~/dagRuns in notes-two-dags
  */
-test: {
-  const update = pm.response.json().update;
-  pm.test("both noted, no error", () => {
-    pm.expect(update.success.slice().sort()).to.eql(['changing_state.kit_21_broken', 'sales_by_region.kit_21_eu']);
-    pm.expect(update.errors).to.eql([]);
-  });
-}
+test: { bulkUpdated("both noted, no error", ['changing_state.kit_21_broken', 'sales_by_region.kit_21_eu']); }
 
 /** 10.2 · The runs of two DAGs
  * @call POST /dags/~/dagRuns/list

@@ -14,6 +14,19 @@
  * @status 200
  */
 
+/**
+ * The test lines of a connection test: on Airflow 2 the kit's stack answers 403 (testing is disabled
+ * there); on Airflow 3 the status is `code` and the answer passes the test `name`, `check`.
+ */
+function connectionTested($code, $name, $check) {
+  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2.11: testing is disabled on the kit's stack
+    status(403);
+  } else {
+    status($code);
+    pm.test("$name", () => $check);
+  }
+}
+
 /** 0 · Start clean: delete the variable
  * @call DELETE /variables/kit_22_greeting in start-clean
  * @status 204 404
@@ -172,12 +185,7 @@ test: {
  * On Airflow 2 (`/api/v1/connections/test`) the kit's stack answers 403: testing is disabled there.
  */
 test: {
-  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2.11: testing is disabled on the kit's stack
-    status(403);
-  } else {
-    status(200);
-    pm.test("succeeds: Path /tmp is existing.", () => pm.expect(pm.response.json()).to.eql({status: true, message: 'Path /tmp is existing.'}));
-  }
+  connectionTested(200, "succeeds: Path /tmp is existing.", pm.expect(pm.response.json()).to.eql({status: true, message: 'Path /tmp is existing.'}));
 }
 
 /** 2.6b · Test a connection that is not saved
@@ -187,12 +195,7 @@ test: {
  * On Airflow 2 the kit's stack answers 403: testing is disabled there.
  */
 test: {
-  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2.11: testing is disabled on the kit's stack
-    status(403);
-  } else {
-    status(200);
-    pm.test("fails: Path /kit_22/nowhere does not exist.", () => pm.expect(pm.response.json()).to.eql({status: false, message: 'Path /kit_22/nowhere does not exist.'}));
-  }
+  connectionTested(200, "fails: Path /kit_22/nowhere does not exist.", pm.expect(pm.response.json()).to.eql({status: false, message: 'Path /kit_22/nowhere does not exist.'}));
 }
 
 /** 2.6c · Test a stored connection against another host
@@ -203,12 +206,7 @@ test: {
  * stack answers 403: testing is disabled there.
  */
 test: {
-  if (pm.collectionVariables.get('major') === '2') {  // Airflow 2.11: testing is disabled on the kit's stack
-    status(403);
-  } else {
-    status(400);
-    pm.test("the host differs from the stored one", () => pm.expect(pm.response.json().detail).to.include('differs from the stored connection'));
-  }
+  connectionTested(400, "the host differs from the stored one", pm.expect(pm.response.json().detail).to.include('differs from the stored connection'));
 }
 
 /** 2.7a · Test it on a worker (Airflow 3.3+)

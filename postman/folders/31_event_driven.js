@@ -19,6 +19,12 @@ function xcomValue() {
   }
 }
 
+/** Tests of a trigger: the run is queued, with the run id `runId`. */
+function queuedAs($runId) {
+  const data = pm.response.json();
+  pm.test("queued, as $runId", () => pm.expect([data.dag_run_id, data.state]).to.eql(['$runId', 'queued']));
+}
+
 /** Pre-request lines of the requests sent once for each run request 0a found (skipped when there is none). */
 function eachLeftover() {
   const leftovers = JSON.parse(pm.collectionVariables.get('eventDrivenLeftovers') || '[]');
@@ -91,9 +97,8 @@ test: {
  */
 prerequest: { noLogicalDateOn2(); }
 test: {
-  const data = pm.response.json();
-  pm.test("queued, as form__notebook31-0001", () => pm.expect([data.dag_run_id, data.state]).to.eql(['form__notebook31-0001', 'queued']));
-  pm.collectionVariables.set('formRunId', data.dag_run_id);
+  queuedAs('form__notebook31-0001');
+  pm.collectionVariables.set('formRunId', pm.response.json().dag_run_id);
 }
 
 /** 1b · The form's run has finished
@@ -160,10 +165,7 @@ test: {
  * and the run id (a new one each time).
  */
 prerequest: { noLogicalDateOn2(); }
-test: {
-  const data = pm.response.json();
-  pm.test("queued, as notebook31__top_customers", () => pm.expect([data.dag_run_id, data.state]).to.eql(['notebook31__top_customers', 'queued']));
-}
+test: { queuedAs('notebook31__top_customers'); }
 
 /** 3b · The query's result
  * @call GET /dags/sql_query/dagRuns/{SQL_RUNS[0]}/taskInstances/run_query/xcomEntries/return_value
@@ -185,10 +187,7 @@ test: {
  * On Airflow 2 the pre-request script removes `logical_date`.
  */
 prerequest: { noLogicalDateOn2(); }
-test: {
-  const data = pm.response.json();
-  pm.test("queued, as notebook31__sneaky", () => pm.expect([data.dag_run_id, data.state]).to.eql(['notebook31__sneaky', 'queued']));
-}
+test: { queuedAs('notebook31__sneaky'); }
 
 /** 3d · The run failed in check_query
  * @call GET /dags/sql_query/dagRuns/{SQL_RUNS[1]}/taskInstances
@@ -208,10 +207,7 @@ test: {
  * the pre-request script removes `logical_date`.
  */
 prerequest: { noLogicalDateOn2(); }
-test: {
-  const data = pm.response.json();
-  pm.test("queued, as notebook31__widget_1", () => pm.expect([data.dag_run_id, data.state]).to.eql(['notebook31__widget_1', 'queued']));
-}
+test: { queuedAs('notebook31__widget_1'); }
 
 /** 3f · The form's result
  * @call GET /dags/sql_query/dagRuns/{run_id}/taskInstances/run_query/xcomEntries/return_value

@@ -27,6 +27,21 @@ function againIfBusy() {
   if (busy) pm.execution.setNextRequest(pm.info.requestId);  // sent again: the next answer is tested
 }
 
+/**
+ * The test lines of a request that creates a backfill (after againIfBusy(), when its answer is to be tested):
+ * status 200, the fields of `expected` as they are, and the backfill's id kept in the variable `keepAs`.
+ */
+function backfillCreated($keepAs, $name, $expected) {
+  againIfBusy();
+  if (pm.collectionVariables.get('backfillTries') === '0') {
+    status(200);
+    const data = pm.response.json();
+    const expected = $expected;
+    pm.test("$name", () => Object.keys(expected).forEach(key => pm.expect(data[key], key).to.eql(expected[key])));
+    pm.collectionVariables.set($keepAs, String(data.id));
+  }
+}
+
 /** Pre-request lines of a request that creates a backfill: a second try waits a second (againIfBusy()). */
 function waitIfSentAgain() {
   if (Number(pm.collectionVariables.get('backfillTries') || 0) > 0) setTimeout(() => {}, 1000);  // a second try
@@ -126,17 +141,8 @@ test: {
  */
 prerequest: { waitIfSentAgain(); }
 test: {
-  againIfBusy();
-  if (pm.collectionVariables.get('backfillTries') === '0') {
-    status(200);
-    const data = pm.response.json();
-    pm.test("active, reprocess_behavior none", () => {
-      pm.expect(data.completed_at).to.eql(null);
-      pm.expect(data.is_paused).to.eql(false);
-      pm.expect(data.reprocess_behavior).to.eql('none');
-    });
-    pm.collectionVariables.set('backfillId', String(data.id));
-  }
+  backfillCreated('backfillId', "active, reprocess_behavior none",
+                  {completed_at: null, is_paused: false, reprocess_behavior: 'none'});
 }
 
 /** 2b · Its runs
@@ -185,16 +191,7 @@ test: { runStates(['failed', 'failed', 'failed']); }
  */
 prerequest: { waitIfSentAgain(); }
 test: {
-  againIfBusy();
-  if (pm.collectionVariables.get('backfillTries') === '0') {
-    status(200);
-    const data = pm.response.json();
-    pm.test("max_active_runs 1, active", () => {
-      pm.expect(data.max_active_runs).to.eql(1);
-      pm.expect(data.completed_at).to.eql(null);
-    });
-    pm.collectionVariables.set('secondBackfillId', String(data.id));
-  }
+  backfillCreated('secondBackfillId', "max_active_runs 1, active", {max_active_runs: 1, completed_at: null});
 }
 
 /** 6b · Pause the backfill

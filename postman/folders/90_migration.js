@@ -30,6 +30,16 @@ function goneOnAirflow3() {
   pm.test("Airflow 3 says so", () => pm.expect(pm.response.text()).to.include("/api/v1 has been removed in Airflow 3"));
 }
 
+/** Tests of a webinar GET: on Airflow 2, status 200 and the answer passes the test `name`, `check`; on 3, goneOnAirflow3(). */
+function webinarGet($name, $check) {
+  if (pm.collectionVariables.get('major') === '2') {
+    status(200);
+    pm.test("$name", () => $check);
+  } else {
+    goneOnAirflow3();
+  }
+}
+
 /** 0a · Start clean: a leftover run for the date?
  * @call GET /dags/random_failures/dagRuns in start-clean
  *
@@ -54,15 +64,7 @@ prerequest: { skipUnless('migrationLeftoverRunId'); }
  * As the webinar sent it (see the folder's description).
  */
 prerequest: { basicAuthAsTheWebinar(); }
-test: {
-  const onAirflow2 = pm.collectionVariables.get('major') === '2';
-  if (onAirflow2) {
-    status(200);
-    pm.test("lists providers", () => pm.expect(pm.response.json().providers).to.be.an("array").that.is.not.empty);
-  } else {
-    goneOnAirflow3();
-  }
-}
+test: { webinarGet("lists providers", pm.expect(pm.response.json().providers).to.be.an("array").that.is.not.empty); }
 
 /** 1.2 · Webinar call 2 as it was: Get Import Errors
  * @call GET {af.url}/api/v1/importErrors
@@ -71,15 +73,7 @@ test: {
  * As the webinar sent it (see the folder's description).
  */
 prerequest: { basicAuthAsTheWebinar(); }
-test: {
-  const onAirflow2 = pm.collectionVariables.get('major') === '2';
-  if (onAirflow2) {
-    status(200);
-    pm.test("answers import_errors", () => pm.expect(pm.response.json().import_errors).to.be.an("array"));
-  } else {
-    goneOnAirflow3();
-  }
-}
+test: { webinarGet("answers import_errors", pm.expect(pm.response.json().import_errors).to.be.an("array")); }
 
 /** 1.3 · Webinar call 3 as it was: Trigger a DAG Run
  * @call POST {af.url}/api/v1/dags/random_failures/dagRuns
@@ -107,15 +101,7 @@ test: {
  * As the webinar sent it (see the folder's description).
  */
 prerequest: { basicAuthAsTheWebinar(); }
-test: {
-  const onAirflow2 = pm.collectionVariables.get('major') === '2';
-  if (onAirflow2) {
-    status(200);
-    pm.test("the run is listed", () => pm.expect(pm.response.json().dag_runs.map(r => r.dag_run_id)).to.include(pm.collectionVariables.get('migrationRunId')));
-  } else {
-    goneOnAirflow3();
-  }
-}
+test: { webinarGet("the run is listed", pm.expect(pm.response.json().dag_runs.map(r => r.dag_run_id)).to.include(pm.collectionVariables.get('migrationRunId'))); }
 
 /** 1.5 · Webinar call 5 as it was: Rerun Tasks
  * @call POST {af.url}/api/v1/dags/random_failures/clearTaskInstances

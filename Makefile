@@ -4,12 +4,18 @@
 export
 
 AIRFLOW ?= 3
+# AUTH=fab with up/airflow/reset: Airflow 3 with the FAB auth manager (lesson 71), a stack of its own
+ifdef AUTH
+export AIRFLOW_AUTH := $(AUTH)
+endif
 SHELL := /bin/bash
 PY := .venv/bin/python
 UV := $(shell command -v uv || echo .venv/bin/uv)
 
 ifeq ($(AIRFLOW),2)
 STACK_DEPS := .venv/.kit-lock .venv-airflow2/.kit-lock
+else ifeq ($(AIRFLOW_AUTH),fab)
+STACK_DEPS := .venv/.kit-lock .venv-fab/.kit-lock
 else
 STACK_DEPS := .venv/.kit-lock
 endif
@@ -23,6 +29,7 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 	@echo
 	@echo "  AIRFLOW=2 with up/airflow/reset picks Airflow 2.11 (/api/v1, the last Airflow 2; the webinar ran 2.2)."
+	@echo "  AUTH=fab with up/airflow/reset picks Airflow 3 with the FAB auth manager (lesson 71), beside the others."
 	@echo "  Settings: .env.example. More: README.md, docs/."
 
 up: airflow ## Start Airflow, then JupyterLab on notebooks/ (Ctrl-C stops JupyterLab; make down stops all)
@@ -31,7 +38,7 @@ up: airflow ## Start Airflow, then JupyterLab on notebooks/ (Ctrl-C stops Jupyte
 airflow: $(STACK_DEPS) ## Start Airflow only (for Postman or curl); returns once it is healthy and lists the DAGs
 	@$(PY) -m stacks.stack start
 
-down: ## Stop everything the kit started (Airflow 3 and 2, JupyterLab)
+down: ## Stop everything the kit started (Airflow 3, 3 with FAB, and 2, JupyterLab)
 	@if [ -x $(PY) ]; then $(PY) -m stacks.jupyter stop; $(PY) -m stacks.stack stop --all; \
 	 else echo "Nothing to stop: the kit is not installed."; fi
 
@@ -42,10 +49,10 @@ status: ## Show what is running, and name any part of Airflow that has stopped
 	@if [ -x $(PY) ]; then $(PY) -m stacks.jupyter status; $(PY) -m stacks.stack status --all; \
 	 else echo "Nothing runs: the kit is not installed."; fi
 
-test: .venv/.kit-lock .venv-airflow2/.kit-lock .venv-mcp/.kit-lock ## The whole suite on Airflow 3 and 2.11 at once, on stacks of its own (never yours)
+test: .venv/.kit-lock .venv-airflow2/.kit-lock .venv-mcp/.kit-lock .venv-fab/.kit-lock ## The whole suite on Airflow 3 and 2.11 at once, on stacks of its own (never yours)
 	@scripts/test.sh $(PYTEST_ARGS)
 
-notebooks: .venv/.kit-lock .venv-airflow2/.kit-lock .venv-mcp/.kit-lock ## Run notebooks (NB="notebooks/11_dags.ipynb ...", default all) on private stacks and save their outputs
+notebooks: .venv/.kit-lock .venv-airflow2/.kit-lock .venv-mcp/.kit-lock .venv-fab/.kit-lock ## Run notebooks (NB="notebooks/11_dags.ipynb ...", default all) on private stacks and save their outputs
 	@$(PY) scripts/run_notebooks.py $(NB)
 
 check: .venv/.kit-lock .venv-airflow2/.kit-lock .venv-mcp/.kit-lock ## The fast checks that need no Airflow running (lint, DAGs, unit tests): ~30 s
@@ -85,6 +92,10 @@ lock: ## Re-resolve the lock files after editing requirements/*.in
 		requirements/airflow3.in -o requirements/airflow3.lock
 	$(UV) pip compile -q --universal -p 3.11 requirements/airflow2.in -o requirements/airflow2.lock
 	$(UV) pip compile -q --universal -p 3.11 requirements/mcp.in -o requirements/mcp.lock
+	@# the FAB stack's: Airflow 3's lock as the starting point, so that only the provider's needs move
+	cp requirements/airflow3.lock requirements/fab.lock
+	$(UV) pip compile -q --universal -p 3.11 --no-emit-package rfc3987-syntax --no-emit-package lark \
+		requirements/fab.in -o requirements/fab.lock
 
 .venv/.kit-lock: requirements/airflow3.lock scripts/bootstrap.sh
 	@scripts/bootstrap.sh requirements/airflow3.lock .venv --kit
@@ -96,3 +107,8 @@ lock: ## Re-resolve the lock files after editing requirements/*.in
 # whose install brings the installer (uv) where none is on PATH.
 .venv-mcp/.kit-lock: requirements/mcp.lock scripts/bootstrap.sh | .venv/.kit-lock
 	@scripts/bootstrap.sh requirements/mcp.lock .venv-mcp
+
+# The FAB auth manager's stack (`make airflow AUTH=fab`, lesson 71), in an environment of its own
+# (requirements/fab.in says why); after .venv, as .venv-mcp.
+.venv-fab/.kit-lock: requirements/fab.lock scripts/bootstrap.sh | .venv/.kit-lock
+	@scripts/bootstrap.sh requirements/fab.lock .venv-fab

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make wheelhouse`: every wheel that the lock files need (both Airflows', and notebook 63's MCP server), and
+# `make wheelhouse`: every wheel that the lock files need (both Airflows', notebook 63's MCP server and lesson 71's FAB stack), and
 # uv, and what builds the kit's own package, into wheelhouse/ (KIT_WHEELHOUSE), for a room with bad Wi-Fi:
 # copy the folder onto USB sticks; beside a checkout, `make up` (and `make mcp`) then installs from it with
 # no network at all (scripts/bootstrap.sh).
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.." || exit 1
 dir=${KIT_WHEELHOUSE:-wheelhouse}
 python=${PYTHON:-python3}
 stamp="$dir/.kit-locks"
-want=$(cat requirements/airflow3.lock requirements/airflow2.lock requirements/mcp.lock pyproject.toml | "$python" -c \
+want=$(cat requirements/airflow3.lock requirements/airflow2.lock requirements/mcp.lock requirements/fab.lock pyproject.toml | "$python" -c \
   'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   echo "The wheelhouse $dir is up to date ($(find "$dir" -name '*.whl' | wc -l | tr -d ' ') wheels)."
@@ -22,7 +22,7 @@ if ! "$python" -m pip --version >/dev/null 2>&1; then
 fi
 echo "Collecting wheels into $dir (a few minutes the first time; about 400 MB) ..."
 mkdir -p "$dir"
-for lock in requirements/airflow3.lock requirements/airflow2.lock requirements/mcp.lock; do
+for lock in requirements/airflow3.lock requirements/airflow2.lock requirements/mcp.lock requirements/fab.lock; do
   "$python" -m pip wheel -q --disable-pip-version-check --no-deps -r "$lock" -w "$dir"
 done
 # what builds the kit's own package (pyproject.toml) for its editable install

@@ -36,6 +36,11 @@ from stacks import processes
 from stacks.paths import KIT_HOME, REPO, TEST_HOME
 
 DEFAULT_PORT = {"3": 8080, "2": 8082}
+# AUTH=fab (AIRFLOW_AUTH): Airflow 3 with the FAB auth manager (lesson 71), a stack of its own beside the
+# others: its own environment (.venv-fab, requirements/fab.in), home, port and users (created in its database).
+FAB_PORT = 8084
+FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+AUTHS = ("on", "off", "fab")
 API = {"3": "/api/v2", "2": "/api/v1"}
 START_TIMEOUT = 240  # seconds; AIRFLOW_START_TIMEOUT changes it
 # Airflow 3: besides the kit's admin, one user per other role of the simple auth manager, named after its
@@ -70,11 +75,19 @@ class Stack:
         self.major = str(major)
         if self.major not in DEFAULT_PORT:
             raise StackError(f"AIRFLOW={major} is not a stack the kit has: use AIRFLOW=3 or AIRFLOW=2.")
-        self.home = Path(home or KIT_HOME / f"airflow{self.major}").resolve()
-        self.port = int(port or DEFAULT_PORT[self.major])
+        if auth not in AUTHS:
+            raise StackError(f"AIRFLOW_AUTH={auth} is not a setting the kit has: use on (the default), off "
+                             f"(no sign-in), or fab (`make airflow AUTH=fab`: the FAB auth manager).")
+        self.fab = auth == "fab"
+        if self.fab and self.major != "3":
+            raise StackError("AUTH=fab is Airflow 3 only (Airflow 2.11 has the FAB auth manager already, and "
+                             "nothing else): run `make airflow AUTH=fab` without AIRFLOW=2.")
+        self.title = f"Airflow {self.major}" + (" (FAB)" if self.fab else "")  # in messages
+        self.home = Path(home or KIT_HOME / f"airflow{self.major}{'-fab' if self.fab else ''}").resolve()
+        self.port = int(port or (FAB_PORT if self.fab else DEFAULT_PORT[self.major]))
         self.username, self.password, self.auth = username, password, auth
         self.version = airflow_version_pinned(self.major)
-        self.venv = REPO / (".venv" if self.major == "3" else ".venv-airflow2")
+        self.venv = REPO / (".venv-fab" if self.fab else ".venv" if self.major == "3" else ".venv-airflow2")
         self.extra_env = dict(extra_env or {})
         self.project = Path(project or REPO).resolve()
         self.templates = Path(templates).resolve() if templates else None
@@ -142,6 +155,8 @@ class Stack:
                 "AIRFLOW__API__EXPOSE_CONFIG": "True",
                 "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
             })
+            if self.fab:  # its users are in the database (migrate()), with FAB's roles
+                env["AIRFLOW__CORE__AUTH_MANAGER"] = FAB_AUTH_MANAGER
         else:
             env.update({
                 # One task at a time, the only way SQLite allows on 2.x, run in a fork of the scheduler
@@ -246,7 +261,7 @@ class Stack:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                print(f"Waiting for another start (or stop, or reset) of Airflow {self.major} in {self.home} "
+                print(f"Waiting for another start (or stop, or reset) of {self.title} in {self.home} "
                       f"to finish ...", flush=True)
                 fcntl.flock(lock, fcntl.LOCK_EX)
             self.holding = True
@@ -267,7 +282,8 @@ class Stack:
     def start(self, timeout: float | None = None) -> None:
         timeout = float(timeout or os.environ.get("AIRFLOW_START_TIMEOUT") or START_TIMEOUT)
         if not (self.venv / "bin" / "airflow").exists():
-            raise StackError(f"Airflow {self.major} is not installed in {self.venv}: run `make airflow`.")
+            raise StackError(f"{self.title} is not installed in {self.venv}: run `make airflow"
+                             f"{' AUTH=fab' if self.fab else ''}`.")
         with self.locked():
             state = self.state()
             if state:
@@ -318,7 +334,7 @@ class Stack:
         holder = port_holder(self.port)
         other = self.server_version()
         what = f"Airflow {other}" if other else (holder or "another program")
-        var = "AIRFLOW_PORT" if self.major == "3" else "AIRFLOW2_PORT"
+        var = port_variable(self.major, self.auth)
         raise StackError(
             f"Port {self.port} on 127.0.0.1 is already in use by {what}.\n"
             f"Stop that program (if it is a kit stack from another checkout: `make down` there), "
@@ -345,7 +361,7 @@ class Stack:
         config.chmod(0o600)
 
     def migrate(self, env: dict) -> None:
-        """Create or upgrade the metadata database; on 2.x, the user.
+        """Create or upgrade the metadata database; on 2.x and with FAB, the user (in the database).
 
         Skipped when the database is still at the revision this Airflow version migrated it to
         (`airflow db migrate` takes ~4 s even then). A new home copies a template database (see
@@ -363,7 +379,7 @@ class Stack:
             marker.write_text(json.dumps(self.schema()))
             return
         steps = [["db", "migrate"]]
-        if self.major == "2":
+        if self.major == "2" or self.fab:
             steps.append(["users", "create", "--username", self.username, "--password", self.password,
                           "--firstname", "Admin", "--lastname", "User", "--role", "Admin",
                           "--email", f"{self.username}@example.com"])
@@ -384,12 +400,12 @@ class Stack:
             os.replace(partial, template)  # whole or not at all, for a stack starting beside this one
 
     def template(self) -> Path | None:
-        """The template database for this stack: one per Airflow version (on 2.x, where the user is
-        in the database, per user and password too)."""
+        """The template database for this stack: one per Airflow version (on 2.x and with FAB, where the
+        user is in the database, per user and password too)."""
         if not self.templates:
             return None
-        name = f"airflow-{self.version}"
-        if self.major == "2":
+        name = f"airflow-{self.version}{'-fab' if self.fab else ''}"
+        if self.major == "2" or self.fab:
             import hashlib
             name += "-" + hashlib.sha256(f"{self.username}:{self.password}".encode()).hexdigest()[:12]
         return self.templates / f"{name}.db"
@@ -510,7 +526,7 @@ class Stack:
             if state is None:
                 self.forget_record(quiet)
                 if not quiet:
-                    print(f"Airflow {self.major} is not running.")
+                    print(f"{self.title} is not running.")
                 return
             records = list(state["components"].values())
             count = processes.stop(state["mark"], records, grace)
@@ -519,7 +535,7 @@ class Stack:
             left = processes.ours(state["mark"], records)
             if left:  # the record stays: a later `make down` finds them again
                 raise StackError(
-                    f"{len(left)} of Airflow {self.major}'s processes did not stop, even after SIGKILL: "
+                    f"{len(left)} of {self.title}'s processes did not stop, even after SIGKILL: "
                     + "; ".join(processes.describe(p) for p in left[:5])
                     + ".\nNothing else was changed. Run `make down` again; if they stay, they are stuck "
                     "in the kernel (state D: a hung disk or network file system).")
@@ -528,7 +544,7 @@ class Stack:
             while not self.port_free() and time.monotonic() < deadline:
                 time.sleep(0.1)
         if not quiet:
-            print(f"Stopped Airflow {self.major} ({count} processes).")
+            print(f"Stopped {self.title} ({count} processes).")
 
 
 def remove_database(database: Path) -> None:
@@ -630,13 +646,26 @@ def tail(path: Path, lines: int = 25) -> str:
         return "(no log)"
 
 
-def from_environment(major: str | None = None) -> Stack:
+def port_variable(major: str, auth: str) -> str:
+    """The setting that names a stack's port."""
+    return "AIRFLOW_FAB_PORT" if auth == "fab" else "AIRFLOW_PORT" if major == "3" else "AIRFLOW2_PORT"
+
+
+def from_environment(major: str | None = None, auth: str | None = None) -> Stack:
     major = str(major or os.environ.get("AIRFLOW", "3"))
-    port = os.environ.get("AIRFLOW_PORT" if major == "3" else "AIRFLOW2_PORT")
+    auth = auth or os.environ.get("AIRFLOW_AUTH") or "on"
+    port = os.environ.get(port_variable(major, auth))
     return Stack(major, port=int(port) if port else None,
                  username=os.environ.get("AIRFLOW_USERNAME", "admin"),
                  password=os.environ.get("AIRFLOW_PASSWORD", "admin"),
-                 auth=os.environ.get("AIRFLOW_AUTH", "on"), templates=KIT_HOME / "templates")
+                 auth=auth, templates=KIT_HOME / "templates")
+
+
+def every_stack() -> list[Stack]:
+    """`make down` and `make status`: Airflow 3, Airflow 2 and Airflow 3 with FAB, each as its settings say."""
+    auth = os.environ.get("AIRFLOW_AUTH") or "on"
+    other = "on" if auth == "fab" else auth
+    return [from_environment("3", other), from_environment("2", other), from_environment("3", "fab")]
 
 
 def local_stack(url: str) -> Stack | None:
@@ -664,11 +693,11 @@ def local_stack(url: str) -> Stack | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stacks.stack", description=__doc__)
     parser.add_argument("action", choices=["start", "stop", "status", "restart", "reset"])
-    parser.add_argument("--all", action="store_true", help="with stop and status: both stacks (2 and 3)")
+    parser.add_argument("--all", action="store_true", help="with stop and status: every stack (3, 2, 3 with FAB)")
     args = parser.parse_args(argv)
     problems = 0
     try:
-        stacks = [from_environment(m) for m in ("3", "2")] if args.all else [from_environment()]
+        stacks = every_stack() if args.all else [from_environment()]
         for stack in stacks:
             if args.action in ("stop", "restart"):
                 stack.stop()
@@ -687,7 +716,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.action == "status":
                 status = stack.status()
                 problems += status.startswith("NOT WORKING")
-                print(f"Airflow {stack.major}: {status}")
+                print(f"{stack.title}: {status}")
     except StackError as exc:
         print(f"\nError: {exc}", file=sys.stderr)
         return 1

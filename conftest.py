@@ -35,6 +35,7 @@ AIRFLOW_3_ONLY = {path.name for path in (REPO / "notebooks").glob("[0-9][0-9]_*.
 MAJOR = os.environ.get("KIT_AIRFLOW", "3")
 OTHER = {"3": "2", "2": "3"}[MAJOR]
 MIGRATION = "90_migration.ipynb"  # talks to an Airflow 2 and an Airflow 3
+FAB_LESSON = "71_fab_auth_manager.ipynb"  # talks to the FAB stack (`make airflow AUTH=fab`)
 # Every process this session starts carries its mark (nested sessions add theirs: a list of words).
 SESSION_VARIABLE = "KIT_TEST_SESSIONS"
 SESSION = processes.new_mark()
@@ -50,8 +51,9 @@ def free_port() -> int:
 # Every way the client, a notebook or a DAG finds an Airflow points at this session's stacks before any
 # test runs: AIRFLOW_URL or the ports from your .env (which `make` exports) never reach a test, even when
 # the session's stack fails to start.
-PORTS = {MAJOR: free_port(), OTHER: free_port()}  # the session's stack; notebook 90's peer
+PORTS = {MAJOR: free_port(), OTHER: free_port(), "fab": free_port()}  # the session's; 90's peer; FAB
 os.environ.update({
+    "AIRFLOW_FAB_PORT": str(PORTS["fab"]), "AIRFLOW_FAB_URL": f"http://127.0.0.1:{PORTS['fab']}",
     "AIRFLOW": MAJOR, "AIRFLOW_URL": f"http://127.0.0.1:{PORTS[MAJOR]}",
     "AIRFLOW2_URL": f"http://127.0.0.1:{PORTS['2']}",
     "AIRFLOW_PORT": str(PORTS["3"]), "AIRFLOW2_PORT": str(PORTS["2"]),
@@ -93,7 +95,7 @@ def pytest_collection_modifyitems(config, items):
     for name, cells in notebook_items(items).items():
         FIRST_CELL[name], LAST_CELL[name] = cells[0].nodeid, cells[-1].nodeid
     for item in items:  # `make check` leaves out what needs a running Airflow (marker: live)
-        if item.path.suffix == ".ipynb" or "stack" in getattr(item, "fixturenames", ()):
+        if item.path.suffix == ".ipynb" or {"stack", "fab_stack", "any_stack"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.live)
 
 
@@ -146,8 +148,8 @@ class Started:
     """A stack started on first use for the whole session. If it fails to start, every test that needs
     it fails at once with the same message: no test falls back to another Airflow."""
 
-    def __init__(self, name: str, major: str):
-        self.name, self.major = name, major
+    def __init__(self, name: str, major: str, auth: str = "on"):
+        self.name, self.major, self.auth = name, major, auth
         self.stack: Stack | None = None
         self.failure: str | None = None
 
@@ -155,13 +157,14 @@ class Started:
         if self.failure:
             pytest.fail(self.failure, pytrace=False)
         if self.stack is None:
-            stack = fresh_stack(self.name, port=PORTS[self.major], major=self.major)
-            print(f"Starting the test stack: Airflow {stack.version} in {stack.home}, port {stack.port}")
+            stack = fresh_stack(self.name, port=PORTS["fab" if self.auth == "fab" else self.major],
+                                major=self.major, auth=self.auth)
+            print(f"Starting the test stack: {stack.title} {stack.version} in {stack.home}, port {stack.port}")
             try:
                 stack.start()  # returns once the DAGs of dags/ are listed
             except (StackError, OSError) as exc:
                 stack.stop(quiet=True)
-                self.failure = f"The test stack (Airflow {self.major}, {stack.home}) did not start:\n{exc}"
+                self.failure = f"The test stack ({stack.title}, {stack.home}) did not start:\n{exc}"
                 pytest.fail(self.failure, pytrace=False)
             self.stack = stack
         return self.stack
@@ -174,6 +177,9 @@ class Started:
 
 main = Started("airflow", MAJOR)
 peer = Started("peer", OTHER)  # notebook 90's other Airflow: started for its cells, stopped after them
+# Airflow 3 with the FAB auth manager: lesson 71, its Postman folder, the coverage of FAB's API; started on
+# first use, for the rest of the session
+fab = Started("fab", "3", auth="fab")
 
 
 def session_stack() -> Stack:
@@ -211,6 +217,8 @@ def pytest_runtest_setup(item):
     stack = session_stack()
     if MIGRATION in item.nodeid:
         peer.get()
+    if FAB_LESSON in item.nodeid:
+        fab.get()
     if item.nodeid in FIRST_CELL.values():
         from apikit import Airflow
         state_before_notebook[item.path.name] = stack_state(Airflow(stack.url, verbose=False))
@@ -286,6 +294,17 @@ def pytest_sessionfinish(session):
 @pytest.fixture(scope="session")
 def stack():
     return session_stack()
+
+
+@pytest.fixture(scope="session")
+def fab_stack():
+    """Airflow 3 with the FAB auth manager (`make airflow AUTH=fab`); Airflow 3 runs only."""
+    assert MAJOR == "3", "the FAB stack is Airflow 3's: mark the test airflow3"
+    return fab.get()
+
+
+# Every kind of stack the kit starts, for the tests every one of them must pass (127.0.0.1 only, ...)
+STACK_KINDS = ["stack", "fab_stack"] if MAJOR == "3" else ["stack"]
 
 
 @pytest.fixture(scope="session")

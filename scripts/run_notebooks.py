@@ -3,10 +3,11 @@ their outputs, as they are committed.
 
 They run against private stacks of their own (homes under .airflow-test/notebooks/, one folder per call
 of this script, so that two can run at once; free ports; an Airflow 2.11 beside the Airflow 3 for
-notebook 90), never against the stack `make up` started, and the stacks are stopped and their homes
-removed afterwards. In the saved outputs the private ports read as the default ones (8080,
-8082), so a reader on GitHub sees the addresses `make up` gives; per-cell execution times are left
-out, so that a diff shows only what changed.
+notebook 90, an Airflow 3 with the FAB auth manager for lesson 71), never against the stack `make up`
+started, and the stacks are stopped and their homes removed afterwards. In the saved outputs the private
+ports read as the default ones (8080, 8082, 8084), so a reader on GitHub sees the addresses `make up` (or
+`make airflow AUTH=fab`) gives; per-cell execution times are left out, so that a diff shows only what
+changed.
 """
 from __future__ import annotations
 
@@ -22,18 +23,19 @@ import nbformat
 from nbclient import NotebookClient
 
 from stacks.paths import REPO, TEST_HOME
-from stacks.stack import DEFAULT_PORT, Stack, StackError
+from stacks.stack import DEFAULT_PORT, FAB_PORT, Stack, StackError
 
 HOME = TEST_HOME / "notebooks" / str(os.getpid())
 NEEDS_BOTH = {"90_migration.ipynb"}  # talks to an Airflow 2 and an Airflow 3
+NEEDS_FAB = {"71_fab_auth_manager.ipynb"}  # talks to the FAB stack (`make airflow AUTH=fab`)
 
 
-def start(major: str, port: int) -> Stack:
-    home = HOME / f"airflow{major}"
+def start(major: str, port: int, auth: str = "on") -> Stack:
+    home = HOME / f"airflow{major}{'-fab' if auth == 'fab' else ''}"
     project = home / "project"
     for folder in ("dags", "plugins", "include"):
         shutil.copytree(REPO / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__", "*.db"))
-    stack = Stack(major, home=home, port=port, project=project, templates=TEST_HOME / "templates")
+    stack = Stack(major, home=home, port=port, project=project, templates=TEST_HOME / "templates", auth=auth)
     stack.start()  # returns once the DAGs of dags/ are listed
     return stack
 
@@ -73,12 +75,16 @@ def main(argv: list[str] | None = None) -> int:
         majors = {"3"} | ({"2"} if any(p.name in NEEDS_BOTH for p in notebooks) else set())
         for major in sorted(majors, reverse=True):
             stacks[major] = start(major, free_port())
+        if any(p.name in NEEDS_FAB for p in notebooks):
+            stacks["fab"] = start("3", free_port(), auth="fab")
         env = {"AIRFLOW_URL": stacks["3"].url, "AIRFLOW_USERNAME": "admin", "AIRFLOW_PASSWORD": "admin"}
         if "2" in stacks:
             env["AIRFLOW2_URL"] = stacks["2"].url
+        if "fab" in stacks:
+            env["AIRFLOW_FAB_URL"] = stacks["fab"].url
         os.environ.update(env)
         os.environ.pop("AIRFLOW_TOKEN", None)
-        ports = {stack.port: DEFAULT_PORT[major] for major, stack in stacks.items()}
+        ports = {stack.port: FAB_PORT if stack.fab else DEFAULT_PORT[major] for major, stack in stacks.items()}
         for path in notebooks:
             began = time.monotonic()
             nb = nbformat.read(path, as_version=4)

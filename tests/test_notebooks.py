@@ -20,7 +20,7 @@ import pytest
 from conftest import STOP_SEED, STOPPED_AFTER, lesson_checks, state_after_notebook, state_before_notebook
 from helpers import changes
 from stacks.paths import REPO
-from stacks.stack import DEFAULT_PORT
+from stacks.stack import DEFAULT_PORT, FAB_PORT
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -76,11 +76,12 @@ def test_the_scan_finds_what_it_looks_for():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_outputs_come_from_the_default_stacks(path):
-    """A reader on GitHub sees the addresses `make up` gives: 8080 (Airflow 3) and 8082 (Airflow 2).
+    """A reader on GitHub sees the addresses `make up` gives: 8080 (Airflow 3), 8082 (Airflow 2) and 8084
+    (`make airflow AUTH=fab`).
     (`make notebooks` runs them on private ports and writes these.)"""
     notebook = json.loads(path.read_text())
     ports = {int(port) for _, text in output_texts(notebook) for port in LOCAL_ADDRESS.findall(text)}
-    assert ports <= set(DEFAULT_PORT.values()), f"{path.name}: outputs show ports {sorted(ports)}"
+    assert ports <= {*DEFAULT_PORT.values(), FAB_PORT}, f"{path.name}: outputs show ports {sorted(ports)}"
 
 
 # A folder of the machine that ran the notebook (a home, a checkout, a temporary folder): meaningless to

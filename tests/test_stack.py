@@ -19,14 +19,24 @@ import pytest
 
 from apikit.client import Airflow, AirflowAPIError
 from bench import bench  # bench/bench.py
-from conftest import MAJOR, free_port, fresh_stack
+from conftest import MAJOR, STACK_KINDS, free_port, fresh_stack
 from helpers import delete_runs, trigger, wait_for_dags, wait_until
 from stacks import processes
 from stacks.paths import REPO
 from stacks.stack import Stack, StackError, dags_in, local_stack, macos_fork_safety
 
+# The kinds of stack: the session's (Airflow 3 or 2) and, on Airflow 3, the FAB auth manager's
+AUTHS = ["on", "fab"] if MAJOR == "3" else ["on"]
 
-def test_listens_on_loopback_only(stack):
+
+@pytest.fixture(params=STACK_KINDS)
+def any_stack(request):
+    """Each kind of stack the kit starts, for what every one of them must do."""
+    return request.getfixturevalue(request.param)
+
+
+def test_listens_on_loopback_only(any_stack):
+    stack = any_stack
     procs = stack.processes()
     assert len(procs) >= len(stack.components())
     listening = []
@@ -252,6 +262,15 @@ def test_local_stack_is_the_running_stack_that_serves_a_url(stack, tmp_path, mon
     assert local_stack(f"http://127.0.0.1:{port}") is None
 
 
+def test_fab_is_airflow_3_only_and_says_how_to_start_it(tmp_path):
+    """`make airflow AUTH=fab AIRFLOW=2`: an error that says what to do, and nothing made."""
+    done = subprocess.run(["make", "-s", "airflow", "AUTH=fab", "AIRFLOW=2", f"KIT_HOME={tmp_path}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "AUTH=fab is Airflow 3 only" in done.stderr, done.stdout + done.stderr
+    assert "run `make airflow AUTH=fab` without AIRFLOW=2" in done.stderr
+    assert not (tmp_path / "airflow2-fab").exists() and not (tmp_path / "airflow2").exists()
+
+
 def test_busy_port_gets_a_clear_message(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -261,7 +280,8 @@ def test_busy_port_gets_a_clear_message(tmp_path):
             Stack(home=tmp_path / "home", port=port).start()  # the port check comes first
 
 
-def test_every_component_carries_the_mark_of_its_start(stack):
+def test_every_component_carries_the_mark_of_its_start(any_stack):
+    stack = any_stack
     state = json.loads(stack.statefile.read_text())
     assert set(state["components"]) == set(stack.components())
     for name, rec in state["components"].items():
@@ -272,14 +292,16 @@ def test_every_component_carries_the_mark_of_its_start(stack):
 
 
 # --- never a process the kit did not start -------------------------------------------------------
-def make(*args, home, port):
+def make(*args, home, port, auth="on"):
     """`make ARGS` with the stacks' homes in `home` and the ports given: never the user's own stack."""
     return subprocess.run(["make", "-s", *args, f"KIT_HOME={home}", f"AIRFLOW_PORT={port}",
-                           f"AIRFLOW2_PORT={port}", f"AIRFLOW={MAJOR}"],
+                           f"AIRFLOW2_PORT={port}", f"AIRFLOW_FAB_PORT={port}", f"AIRFLOW={MAJOR}",
+                           f"AIRFLOW_AUTH={auth}"],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
 
 
-def test_a_record_naming_a_foreign_process_group_signals_nothing(tmp_path):
+@pytest.mark.parametrize("auth", AUTHS)
+def test_a_record_naming_a_foreign_process_group_signals_nothing(tmp_path, auth):
     """After a reboot, or once numbers are reused, a record names somebody else's processes: here a
     `sleep` in a session of its own. make down and make airflow remove the record and leave it be; make
     status only reads: it says the stack is stopped and leaves the record to them."""
@@ -288,8 +310,8 @@ def test_a_record_naming_a_foreign_process_group_signals_nothing(tmp_path):
         started = psutil.Process(other.pid).create_time()
 
         def write_records():
-            for major in ("3", "2"):
-                home = tmp_path / f"airflow{major}"
+            for name in ("airflow3", "airflow2", "airflow3-fab"):
+                home = tmp_path / name
                 home.mkdir(exist_ok=True)
                 (home / "stack.json").write_text(json.dumps({  # the same number, another process
                     "mark": "a-start-before-the-reboot",
@@ -303,11 +325,12 @@ def test_a_record_naming_a_foreign_process_group_signals_nothing(tmp_path):
             port = busy.getsockname()[1]
             for args in (["down"], ["status"], ["airflow"]):
                 write_records()
-                done = make(*args, home=tmp_path, port=port)
+                done = make(*args, home=tmp_path, port=port, auth=auth)
                 assert other.poll() is None, f"make {args[0]} signalled a process it did not start"
-                record = tmp_path / f"airflow{MAJOR}" / "stack.json"
+                stack = Stack(MAJOR, home=tmp_path / "home", auth=auth)  # its name
+                record = tmp_path / f"airflow{MAJOR}{'-fab' if auth == 'fab' else ''}" / "stack.json"
                 if args == ["status"]:
-                    assert f"Airflow {MAJOR}: stopped" in done.stdout and record.exists(), done.stdout
+                    assert f"{stack.title}: stopped" in done.stdout and record.exists(), done.stdout
                 else:
                     assert "Nothing was signalled" in done.stdout + done.stderr, done.stdout + done.stderr
                     assert not record.exists()
@@ -369,13 +392,14 @@ class Crashing(Stack):
 
 
 @pytest.mark.live
-def test_a_component_that_exits_at_start_up_ends_the_start_with_its_name():
+@pytest.mark.parametrize("auth", AUTHS)
+def test_a_component_that_exits_at_start_up_ends_the_start_with_its_name(auth):
     """The start ends with the name of the component that exited, its exit code and the end of its log,
     and stops the rest: not with a time-out that names nothing. The time-out given is far longer than a
     start takes, so only the start's check for exited components can end it with this message."""
-    plain = fresh_stack("crash-at-start")
+    plain = fresh_stack(f"crash-at-start-{auth}", auth=auth)
     stack = Crashing(plain.major, home=plain.home, port=plain.port, project=plain.project,
-                     templates=plain.templates)
+                     templates=plain.templates, auth=auth)
     crashing = "dag-processor" if stack.major == "3" else "webserver"
     with pytest.raises(StackError) as err:
         stack.start(timeout=600)

@@ -55,7 +55,7 @@ test: .venv/.kit-lock .venv-airflow2/.kit-lock .venv-mcp/.kit-lock .venv-fab/.ki
 notebooks: .venv/.kit-lock .venv-airflow2/.kit-lock .venv-mcp/.kit-lock .venv-fab/.kit-lock ## Run notebooks (NB="notebooks/11_dags.ipynb ...", default all) on private stacks and save their outputs
 	@$(PY) scripts/run_notebooks.py $(NB)
 
-check: .venv/.kit-lock .venv-airflow2/.kit-lock .venv-mcp/.kit-lock ## The fast checks that need no Airflow running (lint, DAGs, unit tests): ~30 s
+check: .venv/.kit-lock .venv-airflow2/.kit-lock .venv-mcp/.kit-lock .venv-fab/.kit-lock ## The fast checks that need no Airflow running (lint, DAGs, unit tests): ~30 s
 	@scripts/check.sh
 
 postman: ## Rebuild the Postman collection and environments from the notebooks and postman/folders/*.js
@@ -67,7 +67,7 @@ typescript: ## Airflow 3: TypeScript types from the running Airflow's /openapi.j
 specs: .venv/.kit-lock ## Refresh specs/: the OpenAPI documents of Airflow 3.2 and of the kit's Airflow 3, from their wheels
 	@$(PY) scripts/specs.py
 
-api-map: .venv/.kit-lock .venv-mcp/.kit-lock ## Rewrite docs/api-map.md: each operation, with its lesson, Postman request, clients and MCP tool
+api-map: .venv/.kit-lock .venv-mcp/.kit-lock .venv-fab/.kit-lock ## Rewrite docs/api-map.md: each operation, with its lesson, Postman request, clients and MCP tool
 	@$(PY) -m scripts.api_map
 permissions: .venv/.kit-lock ## What each role may call: every operation, on a throwaway Airflow 3, into docs/permissions.md
 	@$(PY) scripts/permissions.py

@@ -196,15 +196,27 @@ STOPPED_AFTER: dict[str, int] = {}  # notebook file name -> the cell its run bef
 STOP_SEED = int(os.environ.get("KIT_STOP_SEED") or random.SystemRandom().randrange(1_000_000))
 
 
-def stack_state(af) -> dict:
-    """What a notebook may create or change on the stack, by name (tests/test_notebooks.py)."""
-    return {
+def stack_state(af, fab_api: bool = False) -> dict:
+    """What a notebook may create or change on the stack, by name (tests/test_notebooks.py); with `fab_api`,
+    FAB's users and roles too."""
+    state = {
         "variables": sorted(v["key"] for v in af.items("/variables")),
         "connections": sorted(c["connection_id"] for c in af.items("/connections")),
         "pools": sorted((p["name"], p["slots"]) for p in af.items("/pools")),
         "paused DAGs": sorted(d["dag_id"] for d in af.items("/dags") if d["is_paused"]),
         "DAG runs": sorted((r["dag_id"], r["dag_run_id"]) for r in af.items("/dags/~/dagRuns")),
     }
+    if fab_api:
+        state["FAB users"] = sorted(u["username"] for u in af.items("/auth/fab/v1/users", key="users"))
+        state["FAB roles"] = sorted(r["name"] for r in af.items("/auth/fab/v1/roles", key="roles"))
+    return state
+
+
+def lesson_state(name: str) -> dict:
+    """stack_state of the stack the lesson talks to: the FAB stack for lesson 71, else the session's."""
+    from apikit import Airflow
+    stack = fab.get() if name == FAB_LESSON else session_stack()
+    return stack_state(Airflow(stack.url, verbose=False), fab_api=name == FAB_LESSON)
 
 
 def pytest_runtest_setup(item):
@@ -214,14 +226,13 @@ def pytest_runtest_setup(item):
     is the learner's run from the top (tests/test_notebooks.py compares the states)."""
     if item.path.suffix != ".ipynb":
         return
-    stack = session_stack()
+    session_stack()  # the lessons compare its state before and after (a lesson may need another stack too)
     if MIGRATION in item.nodeid:
         peer.get()
     if FAB_LESSON in item.nodeid:
         fab.get()
     if item.nodeid in FIRST_CELL.values():
-        from apikit import Airflow
-        state_before_notebook[item.path.name] = stack_state(Airflow(stack.url, verbose=False))
+        state_before_notebook[item.path.name] = lesson_state(item.path.name)
         STOPPED_AFTER[item.path.name] = run_and_stop(item.path)
 
 
@@ -250,8 +261,7 @@ def run_and_stop(path: Path) -> int:
 
 def pytest_runtest_teardown(item, nextitem):
     if item.nodeid in LAST_CELL.values() and main.stack is not None:
-        from apikit import Airflow
-        state_after_notebook[item.path.name] = stack_state(Airflow(main.stack.url, verbose=False))
+        state_after_notebook[item.path.name] = lesson_state(item.path.name)
     if MIGRATION in item.nodeid and (nextitem is None or MIGRATION not in nextitem.nodeid):
         peer.stop()
 

@@ -66,6 +66,8 @@ ENVS = {
     "local-airflow3": environment("Local Airflow 3 (make airflow)", "http://127.0.0.1:8080", "/api/v2", "jwt", **ADMIN),
     "local-airflow2": environment("Local Airflow 2.11 (make airflow AIRFLOW=2)", "http://127.0.0.1:8082", "/api/v1",
                                   "basic", **ADMIN),
+    "local-airflow3-fab": environment("Local Airflow 3 with FAB (make airflow AUTH=fab)", "http://127.0.0.1:8084",
+                                      "/api/v2", "jwt", authManager="fab", **ADMIN),
     "astro-local": environment("Astro CLI local Airflow 3 (astro dev start, auth off)", "http://localhost:8080",
                                "/api/v2", "none", **ADMIN),
     "hosted": environment("Hosted deployment (API token)", "https://YOUR-DEPLOYMENT-URL", "/api/v2", "token",

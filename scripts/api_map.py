@@ -9,6 +9,9 @@ it, each read from its own source, never written by hand:
     MCP tool             astro-airflow-mcp (in .venv-mcp): the REST calls each tool's code makes, read from it
     TypeScript           the openapi-fetch call of every path; those clients/typescript/src makes, marked
 
+and, apart, one row per operation of the FAB auth manager's own API (lesson 71), from the document its provider
+ships (in .venv-fab, `make airflow AUTH=fab`), with its lesson cell and Postman request.
+
 `--check` only compares (exit 1 when docs/api-map.md is not what the sources make); tests/test_api_map.py
 runs it and checks that every entry names something that exists."""
 from __future__ import annotations
@@ -37,6 +40,7 @@ from stacks.stack import airflow_version_pinned
 
 MAP = REPO / "docs" / "api-map.md"
 MCP_PYTHON = REPO / ".venv-mcp" / "bin" / "python"
+FAB_DOCUMENT = "airflow/providers/fab/auth_manager/api_fastapi/openapi/v2-fab-auth-manager-generated.yaml"
 TYPESCRIPT = REPO / "clients" / "typescript" / "src"
 API = "/api/v2"
 
@@ -65,6 +69,24 @@ def operations() -> dict[str, str]:
     """The operations of the kit's Airflow 3, from its pinned OpenAPI document: "METHOD /api/v2/..." -> tag."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: 0.3 s, not 2.5
     return spec_operations(yaml.load(spec_path(airflow_version_pinned("3")).read_text(), Loader=loader))
+
+
+@cache
+def fab_operations() -> dict[str, str]:
+    """The operations of the FAB auth manager's API, from the document apache-airflow-providers-fab ships (its
+    paths written in full, /auth/...), in .venv-fab: "METHOD /auth/..." -> tag."""
+    found = sorted(REPO.glob(f".venv-fab/lib/python3*/site-packages/{FAB_DOCUMENT}"))
+    if not found:
+        raise SystemExit("The FAB provider is not installed in .venv-fab: make .venv-fab/.kit-lock (make api-map "
+                         "does it), then again.")
+    return spec_operations(yaml.safe_load(found[0].read_text()))
+
+
+def fab_version() -> str:
+    for line in (REPO / "requirements" / "fab.in").read_text().splitlines():
+        if line.startswith("apache-airflow-providers-fab=="):
+            return line.split("==", 1)[1].strip()
+    raise RuntimeError("requirements/fab.in pins no apache-airflow-providers-fab version")
 
 
 # --- the lessons and the Postman collection ------------------------------------------------------------
@@ -321,12 +343,13 @@ class ApiMap:
     mcp_tools: dict[str, list[str]]  # every tool -> the operations it sends
     tool_list: list[str]  # the server's tool list
     ctl_stray: dict[str, str]  # airflowctl commands whose request is no operation of the API
+    fab_rows: list[Row]  # the FAB auth manager's API: operation, tag, lessons
 
 
 def build() -> ApiMap:
-    spec = operations()
+    spec, fab = operations(), fab_operations()
     ops = list(spec)
-    by_lesson, by_client, by_ts = lessons(ops), client_methods(), typescript_calls()
+    by_lesson, by_client, by_ts = lessons([*ops, *fab]), client_methods(), typescript_calls()
     by_ctl, ctl_stray = ctl_commands_by_operation(ops)
     tools, tool_list = mcp_tool_operations(ops)
     rows = []
@@ -334,11 +357,21 @@ def build() -> ApiMap:
         rows.append(Row(op, tag, by_lesson.get(op, []), sorted(by_client.get(op, [])), by_ctl.get(op, []),
                         sorted(t for t, sent in tools.items() if op in sent), sorted(set(by_ts.get(op, [])))))
     rows.sort(key=lambda r: (r.tag, r.operation.split(" ", 1)[1], r.operation))
-    return ApiMap(rows, tools, tool_list, ctl_stray)
+    fab_rows = sorted((Row(op, tag, by_lesson.get(op, [])) for op, tag in fab.items()),
+                      key=lambda r: (r.operation.split(" ", 1)[1], r.operation))
+    return ApiMap(rows, tools, tool_list, ctl_stray, fab_rows)
 
 
 def code(text: str) -> str:
     return f"`{text}`"
+
+
+def lesson_cells(row: Row) -> tuple[str, str]:
+    """A row's lesson cells and Postman requests, as the map shows them."""
+    lessons_ = "<br>".join(f"[{Path(lesson.notebook).stem}](../{lesson.notebook}) {code(lesson.cell_id)}"
+                           for lesson in row.lessons)
+    postman = "<br>".join(f"{lesson.folder.split(' · ')[0]} · {lesson.request}" for lesson in row.lessons)
+    return lessons_, postman
 
 
 def render(api: ApiMap) -> str:
@@ -365,6 +398,9 @@ def render(api: ApiMap) -> str:
         "",
         *[f"- {name}: {value} of {n}" for name, value in count.items()],
         "",
+        f"And apart, [the FAB auth manager's API](#the-fab-auth-managers-api): {len(api.fab_rows)} operations, "
+        f"{sum(bool(r.lessons) for r in api.fab_rows)} of them with a lesson cell and a Postman request.",
+        "",
         "How each column is read:",
         "",
         "- **Lesson · cell**: the notebook and the id of the code cell (the cell's `\"id\"` in the `.ipynb` file) that "
@@ -387,15 +423,22 @@ def render(api: ApiMap) -> str:
                 "| operation | lesson · cell | Postman | Python client | airflowctl | MCP tool | TypeScript |",
                 "|---|---|---|---|---|---|---|"]
         for r in (r for r in rows if r.tag == tag):
-            lessons_ = "<br>".join(f"[{Path(lesson.notebook).stem}](../{lesson.notebook}) {code(lesson.cell_id)}"
-                                   for lesson in r.lessons)
-            postman = "<br>".join(f"{lesson.folder.split(' · ')[0]} · {lesson.request}" for lesson in r.lessons)
+            lessons_, postman = lesson_cells(r)
             ts = code(ts_call(r.operation)) + "".join(
                 f" [✓](../{f})" for f in r.typescript)
             cells = [code(r.operation), lessons_, postman, "<br>".join(map(code, r.client)),
                      "<br>".join(code(f"airflowctl {c}") for c in r.airflowctl), "<br>".join(map(code, r.mcp)), ts]
             out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         out.append("")
+    out += ["## The FAB auth manager's API", "",
+            f"The FAB auth manager's own API (`apache-airflow-providers-fab` {fab_version()}, the document it ships; "
+            "served at `/auth/openapi.json` by an Airflow 3 that runs FAB, such as the kit's `make airflow "
+            "AUTH=fab`): its sign-in, and users, roles and permissions. Lesson 71 makes every operation. Airflow's "
+            "Python client, airflowctl, the MCP server and the TypeScript types are made of the core API only.", "",
+            "| operation | lesson · cell | Postman |", "|---|---|---|"]
+    for r in api.fab_rows:
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in (code(r.operation), *lesson_cells(r))) + " |")
+    out.append("")
     out += ["## The MCP tools and the operations each sends", "",
             "| tool | operations |", "|---|---|"]
     for tool, sent in api.mcp_tools.items():

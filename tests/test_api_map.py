@@ -52,9 +52,18 @@ def test_one_row_per_operation_of_the_pinned_document(built):
     assert sorted(operations) == sorted(api_map.operations()) and len(operations) == 128
 
 
+def test_one_fab_row_per_operation_of_the_fab_api_each_with_its_lesson(built):
+    """The FAB auth manager's API (lesson 71): every operation of the document its provider ships, each made by
+    a lesson (the live server's document is counted by tests/test_coverage.py)."""
+    assert sorted(row.operation for row in built.fab_rows) == sorted(api_map.fab_operations())
+    assert len(built.fab_rows) >= 14
+    assert all(row.operation.split(" ", 1)[1].startswith("/auth/") for row in built.fab_rows)
+    assert [row.operation for row in built.fab_rows if not row.lessons] == []
+
+
 def test_every_lesson_cell_is_a_code_cell_of_its_notebook(built):
     missing = []
-    for row in built.rows:
+    for row in [*built.rows, *built.fab_rows]:
         for lesson in row.lessons:
             path = REPO / lesson.notebook
             cells = json.loads(path.read_text())["cells"] if path.exists() else []
@@ -65,7 +74,7 @@ def test_every_lesson_cell_is_a_code_cell_of_its_notebook(built):
 
 def test_every_postman_request_is_in_the_collection(built):
     requests = {(folder["name"], item["name"]) for folder in load_collection()["item"] for item in folder["item"]}
-    missing = [f"{row.operation}: {lesson.folder} · {lesson.request}" for row in built.rows
+    missing = [f"{row.operation}: {lesson.folder} · {lesson.request}" for row in [*built.rows, *built.fab_rows]
                for lesson in row.lessons if (lesson.folder, lesson.request) not in requests]
     assert missing == [], "not in postman/airflow-api-kit.postman_collection.json (make postman?)"
 

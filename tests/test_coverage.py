@@ -1,7 +1,9 @@
 """How much of Airflow 3's REST API the kit teaches, computed from the live server's own /openapi.json:
 every operation (method + path template) is either called by a notebook — and so requested by the
 Postman collection, which is built from the notebooks — or listed in docs/api-exclusions.yml with a
-reason a learner would accept. The figure is printed, and the README shows the same."""
+reason a learner would accept. The figure is printed, and the README shows the same. The FAB auth manager's
+own API (`make airflow AUTH=fab`, lesson 71) is counted beside it, from the live FAB server's
+/auth/openapi.json: every one of its operations is taught, none excluded."""
 from __future__ import annotations
 
 import re
@@ -18,6 +20,7 @@ pytestmark = pytest.mark.airflow3  # the figure is Airflow 3's; Airflow 2.11 is 
 EXCLUSIONS = REPO / "docs" / "api-exclusions.yml"
 MINIMUM = 69  # never fewer than this: what the kit taught when the test was written
 FIGURE = re.compile(r"(\d+) of the (\d+) operations")
+FAB_FIGURE = re.compile(r"(\d+) of the (\d+) operations of the FAB auth manager's API")
 
 
 def spec_operations_of(url: str) -> dict[str, str]:
@@ -26,8 +29,17 @@ def spec_operations_of(url: str) -> dict[str, str]:
     return spec_operations(requests.get(url + "/openapi.json", timeout=30).json())
 
 
-def coverage(url: str) -> tuple[dict[str, str], set[str]]:
-    operations = spec_operations_of(url)
+def fab_operations_of(url: str) -> dict[str, str]:
+    """Every operation of the FAB auth manager's API (its /auth/openapi.json, whose paths are relative to its
+    server, /auth): "METHOD /auth/path/{param}" -> tag."""
+    spec = requests.get(url + "/auth/openapi.json", timeout=30).json()
+    base = spec["servers"][0]["url"].rstrip("/")
+    return {f"{operation.split(' ', 1)[0]} {base}{operation.split(' ', 1)[1]}": tag
+            for operation, tag in spec_operations(spec).items()}
+
+
+def coverage(url: str, operations: dict[str, str] | None = None) -> tuple[dict[str, str], set[str]]:
+    operations = operations or spec_operations_of(url)
     requests_ = [req["request"] for folder in load_collection()["item"] for req in folder["item"]]
     covered = {request_operation(r, list(operations)) for r in requests_} - {None}
     return operations, covered
@@ -66,3 +78,16 @@ def test_the_readme_shows_the_figure(stack):
     assert shown, "the README does not say how many operations the kit teaches"
     assert (int(shown[1]), int(shown[2])) == (len(covered), len(operations)), \
         f"the README says {shown[0]}; it is {len(covered)} of the {len(operations)} operations"
+
+
+def test_every_operation_of_the_fab_api_is_taught(fab_stack):
+    operations, covered = coverage(fab_stack.url, fab_operations_of(fab_stack.url))
+    print(f"\nThe notebooks and the Postman collection cover {len(covered)} of the {len(operations)} operations "
+          f"of the FAB auth manager's API (Airflow {fab_stack.version}).")
+    assert len(operations) >= 14  # what apache-airflow-providers-fab 3.10.2 has
+    missing = sorted(set(operations) - covered)
+    assert missing == [], "not taught (lesson 71 calls every operation of FAB's API):\n  " + "\n  ".join(missing)
+    shown = FAB_FIGURE.search((REPO / "README.md").read_text())
+    assert shown, "the README does not say how many operations of FAB's API the kit teaches"
+    assert (int(shown[1]), int(shown[2])) == (len(covered), len(operations)), \
+        f"the README says {shown[0]}; it is {len(covered)} of the {len(operations)}"

@@ -69,8 +69,8 @@ def test_collection_runs_green_and_cleans_up(stack, af, newman, tmp_path):
     finally:
         forget_form_submission(stack)
     collection = load_collection()
-    sent = [r for f, r, _ in collection_requests(collection)
-            if af.major >= 3 or not skipped_on_airflow_2(f, r, collection)]  # newman counts no skipped request
+    sent = [r for f, r, _ in collection_requests(collection)  # newman counts no skipped request
+            if not fab_only(f, r, collection) and (af.major >= 3 or not skipped_on_airflow_2(f, r, collection))]
     assert first["stats"]["requests"]["total"] >= len(sent)
     assert not changes(before, after), f"the collection left the stack changed: {changes(before, after)}"
     assert auto["stats"]["assertions"]["failed"] == 0 and auto["stats"]["assertions"]["total"] > 0
@@ -322,7 +322,7 @@ def test_collection_format_and_descriptions():
 
 def test_environments_keep_credentials_secret():
     envs = {p.name.split(".")[0]: json.loads(p.read_text()) for p in ENVIRONMENTS.glob("*.json")}
-    assert set(envs) == {"local-airflow3", "local-airflow2", "astro-local", "hosted"}
+    assert set(envs) == {"local-airflow3", "local-airflow2", "local-airflow3-fab", "astro-local", "hosted"}
     for name, env in envs.items():
         values = {v["key"]: v for v in env["values"]}
         for key in ("password", "token"):
@@ -332,6 +332,8 @@ def test_environments_keep_credentials_secret():
     assert (value("local-airflow3", "baseUrl"), value("local-airflow3", "authMode")) == ("http://127.0.0.1:8080", "jwt")
     assert (value("local-airflow2", "baseUrl"), value("local-airflow2", "api"),
             value("local-airflow2", "authMode")) == ("http://127.0.0.1:8082", "/api/v1", "basic")
+    assert (value("local-airflow3-fab", "baseUrl"), value("local-airflow3-fab", "authMode"),
+            value("local-airflow3-fab", "authManager")) == ("http://127.0.0.1:8084", "jwt", "fab")
     assert value("astro-local", "authMode") == "none" and value("astro-local", "baseUrl").endswith(":8080")
     assert value("hosted", "authMode") == "token"
 
@@ -401,15 +403,41 @@ def skipped_on_airflow_2(folder: str, name: str, collection: dict) -> bool:
     return bool(re.search(r"=== '2'\) pm\.execution\.skipRequest\(\)", pre))
 
 
+def fab_only(folder: str, name: str, collection: dict) -> bool:
+    """A request of folder 71, which skips itself unless the environment is the FAB stack's."""
+    pre = script_of(collection, folder, name, "prerequest")
+    return bool(re.search(r"'authManager'\) !== 'fab'\) pm\.execution\.skipRequest\(\)", pre))
+
+
+def fab_folder(collection: dict) -> str:
+    folders = {f for f, r, _ in collection_requests(collection) if fab_only(f, r, collection)}
+    assert len(folders) == 1, f"one folder for the FAB stack, not {sorted(folders)}"
+    return folders.pop()
+
+
+def missing_from_openapi(ops: set[tuple[str, str]], requests_: list[tuple[str, str, dict]]) -> list[str]:
+    """The requests whose method and path no operation of `ops` has (a template's {} matches a variable, {} here
+    too, or a literal value, a DAG id)."""
+    missing = []
+    for folder, name, req in requests_:
+        path = collection_path(req["url"]["raw"])
+        if not any(m == req["method"] and re.match("^" + re.escape(p).replace(r"\{\}", "[^/]+") + "$", path)
+                   for m, p in ops):
+            missing.append(f"{folder} / {name}: {req['method']} {path}")
+    return missing
+
+
 def test_every_request_is_in_the_servers_openapi(af):
     ops = openapi_operations(af)
     collection = load_collection()
     v1_paths = airflow2_paths()
-    missing = []
+    checked = []
     for folder, name, req in collection_requests(collection):
         path = collection_path(req["url"]["raw"])
         if 'status is 405"' in script_of(collection, folder, name, "test"):
             continue  # folder 50: a method the path does not take, on purpose (405 Method Not Allowed)
+        if fab_only(folder, name, collection):
+            continue  # folder 71: the FAB stack's (test_the_fab_folder_runs_green_on_the_fab_stack)
         if path.startswith("/api/v1/"):  # folder 90: the webinar's calls, sent as it made them
             if af.major >= 3:
                 continue  # to Airflow 3 on purpose: its tests expect the 404 / 405
@@ -418,8 +446,28 @@ def test_every_request_is_in_the_servers_openapi(af):
                 continue
             rest = path.removeprefix("/api/v2")
             path = "/api/v1" + v1_paths.get(rest, rest)
-        # a template's {} matches a variable ({} here too) or a literal value (a DAG id)
-        if not any(m == req["method"] and re.match("^" + re.escape(p).replace(r"\{\}", "[^/]+") + "$", path)
-                   for m, p in ops):
-            missing.append(f"{folder} / {name}: {req['method']} {path}")
+            req = {**req, "url": {**req["url"], "raw": path}}
+        checked.append((folder, name, req))
+    missing = missing_from_openapi(ops, checked)
     assert not missing, "not in the server's OpenAPI document:\n  " + "\n  ".join(missing)
+
+
+@pytest.mark.airflow3
+def test_the_fab_folder_runs_green_on_the_fab_stack(fab_stack, newman, tmp_path):
+    """Folder 71 with the environment a user imports for the FAB stack: every request in the FAB server's
+    OpenAPI documents, every test green, and the stack left as it found it (its users and roles too). The
+    other folders are not for it: newman runs this folder only."""
+    from apikit import Airflow
+    from conftest import stack_state
+
+    af = Airflow(fab_stack.url, verbose=False)
+    collection = load_collection()
+    folder = fab_folder(collection)
+    mine = [(f, r, req) for f, r, req in collection_requests(collection) if f == folder]
+    missing = missing_from_openapi(openapi_operations(af), mine)
+    assert not missing, "not in the FAB server's OpenAPI documents:\n  " + "\n  ".join(missing)
+    before = stack_state(af, fab_api=True)
+    run = run_newman(newman, environment("local-airflow3-fab", tmp_path, **{**live_values(), "baseUrl": fab_stack.url}),
+                     tmp_path, folders=[folder])
+    assert run["stats"]["requests"]["total"] == len(mine), "a request of the folder skipped itself on the FAB stack"
+    assert not changes(before, stack_state(af, fab_api=True)), "the folder left the FAB stack changed"

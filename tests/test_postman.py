@@ -469,5 +469,6 @@ def test_the_fab_folder_runs_green_on_the_fab_stack(fab_stack, newman, tmp_path)
     before = stack_state(af, fab_api=True)
     run = run_newman(newman, environment("local-airflow3-fab", tmp_path, **{**live_values(), "baseUrl": fab_stack.url}),
                      tmp_path, folders=[folder])
-    assert run["stats"]["requests"]["total"] == len(mine), "a request of the folder skipped itself on the FAB stack"
+    answered = {e["item"]["name"] for e in run["executions"] if e.get("response")}
+    assert answered == {name for _, name, _ in mine}, "a request of the folder skipped itself on the FAB stack"
     assert not changes(before, stack_state(af, fab_api=True)), "the folder left the FAB stack changed"

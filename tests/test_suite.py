@@ -136,15 +136,16 @@ def checkout_files() -> dict[str, float]:
 @pytest.mark.live
 @pytest.mark.airflow3  # the inner `make test` runs both versions
 def test_sigterm_to_make_test_leaves_nothing_behind(tmp_path):
-    """`make test` on both versions, interrupted with SIGTERM (a CI time-out) while its stacks run and
-    notebook 23 has written its broken DAG file: no process of it is left, and the checkout's dags/ and
-    include/ are as they were."""
+    """`make test` on both versions, interrupted with SIGTERM (a CI time-out) while its stacks run (on
+    Airflow 3 the FAB stack too, which lesson 71 started) and notebook 23 has written its broken DAG file: no
+    process of it is left, and the checkout's dags/ and include/ are as they were."""
     before = checkout_files()
     env = inner_env(tmp_path, KIT_TEST_VERSIONS="3 2")
     test_home = Path(env["KIT_TEST_HOME"])
     output = tmp_path / "make-test.log"
     with open(output, "wb") as out:
-        inner = subprocess.Popen(["make", "-s", "test", "PYTEST_ARGS=notebooks/23_monitoring.ipynb"],
+        inner = subprocess.Popen(["make", "-s", "test",  # in this order: 71 first (skipped on Airflow 2)
+                                  "PYTEST_ARGS=notebooks/71_fab_auth_manager.ipynb notebooks/23_monitoring.ipynb"],
                                  cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         broken = [test_home / f"airflow-{major}" / "project" / "dags" / "kit_23_broken_dag.py"
@@ -156,6 +157,7 @@ def test_sigterm_to_make_test_leaves_nothing_behind(tmp_path):
 
         wait_until(at_the_broken_file, 240, "the inner suite to get to notebook 23's broken DAG file")
         assert len(kit_test_processes(test_home)) > 5, "the check would not see the suite's processes"
+        assert any("/.venv-fab/" in line for line in kit_test_processes(test_home)), "the FAB stack is not running"
         inner.send_signal(signal.SIGTERM)  # to make alone, as a CI time-out sends it
         inner.wait(timeout=120)
         assert "make test: interrupted" in output.read_text(), output.read_text()[-3000:]

@@ -1,13 +1,17 @@
 """What lesson 71 claims beyond its outputs, checked in its kernel right after the cell named (conftest.py)."""
+# No user, role or run of the lesson's on the stack: it starts clean, and leaves nothing behind.
+NONE_OF_ITS_OWN = """
+    with af.quiet():
+        users = {u["username"] for u in af.items("/auth/fab/v1/users", key="users")}
+        roles = {r["name"] for r in af.get("/auth/fab/v1/roles")["roles"]}
+        runs = {r["dag_run_id"] for r in af.items(f"/dags/{DAG_ID}/dagRuns")}
+    assert USER not in users and ROLE not in roles and RUN_ID not in runs, (users, roles, runs)
+"""
+
 AFTER = {
-    "setup": """
-        with af.quiet():
-            users = {u["username"] for u in af.items("/auth/fab/v1/users", key="users")}
-            roles = {r["name"] for r in af.get("/auth/fab/v1/roles")["roles"]}
-            runs = {r["dag_run_id"] for r in af.items(f"/dags/{DAG_ID}/dagRuns")}
-        assert USER not in users and ROLE not in roles and RUN_ID not in runs, (users, roles, runs)  # started clean
-        assert af.auth.startswith("JWT")  # signed in with a token from FAB's POST /auth/token
-    """,
+    "setup": NONE_OF_ITS_OWN + """
+    assert af.auth.startswith("JWT")  # signed in with a token from FAB's POST /auth/token
+""",
     "token": """
         assert admin_claims["sub"].isdigit() and "role" not in admin_claims  # FAB's token: the user's id only
     """,
@@ -26,7 +30,6 @@ AFTER = {
     "as-service": """
         assert trigger.status_code == 200 and variables.status_code == 403
         with af.quiet():
-            keys = {v["key"] for v in af.items("/variables")}
             run = af.get(f"/dags/{DAG_ID}/dagRuns/{RUN_ID}")
         assert run["dag_run_id"] == RUN_ID  # the trigger made the run, as the service
     """,
@@ -43,11 +46,5 @@ AFTER = {
     "logout": """
         assert logout.status_code == 307 and again.status_code == 403  # Airflow's logout revokes the token
     """,
-    "cleanup": """
-        with af.quiet():
-            users = {u["username"] for u in af.items("/auth/fab/v1/users", key="users")}
-            roles = {r["name"] for r in af.get("/auth/fab/v1/roles")["roles"]}
-            runs = {r["dag_run_id"] for r in af.items(f"/dags/{DAG_ID}/dagRuns")}
-        assert USER not in users and ROLE not in roles and RUN_ID not in runs, (users, roles, runs)  # nothing left
-    """,
+    "cleanup": NONE_OF_ITS_OWN,
 }

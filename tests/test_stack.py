@@ -300,12 +300,13 @@ def make(*args, home, port, auth="on"):
                           cwd=REPO, capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("auth", AUTHS)
-def test_a_record_naming_a_foreign_process_group_signals_nothing(tmp_path, auth):
+def test_a_record_naming_a_foreign_process_group_signals_nothing(tmp_path):
     """After a reboot, or once numbers are reused, a record names somebody else's processes: here a
-    `sleep` in a session of its own. make down and make airflow remove the record and leave it be; make
-    status only reads: it says the stack is stopped and leaves the record to them."""
+    `sleep` in a session of its own. make down and make airflow (with each AUTH) remove the record and
+    leave it be; make status only reads: it says each stack is stopped and leaves the records to them."""
     other = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    stacks = {auth: Stack(MAJOR, home=tmp_path / "home", auth=auth) for auth in AUTHS}  # their names
+    records = {auth: tmp_path / f"airflow{MAJOR}{'-fab' if auth == 'fab' else ''}" / "stack.json" for auth in AUTHS}
     try:
         started = psutil.Process(other.pid).create_time()
 
@@ -320,21 +321,21 @@ def test_a_record_naming_a_foreign_process_group_signals_nothing(tmp_path, auth)
                 {"mark": "a-start-before-the-reboot", "pid": other.pid, "started": started - 3600}))
 
         with socket.socket() as busy:  # `make airflow` gets as far as the port check, no further
-            busy.bind(("127.0.0.1", 0))
-            busy.listen()
+            busy.bind(("127.0.0.1", 0))  # bound, not listening: a connection is refused at once
             port = busy.getsockname()[1]
-            for args in (["down"], ["status"], ["airflow"]):
+            for args, auth in [(["down"], "on"), (["status"], "on"), *((["airflow"], auth) for auth in AUTHS)]:
                 write_records()
                 done = make(*args, home=tmp_path, port=port, auth=auth)
-                assert other.poll() is None, f"make {args[0]} signalled a process it did not start"
-                stack = Stack(MAJOR, home=tmp_path / "home", auth=auth)  # its name
-                record = tmp_path / f"airflow{MAJOR}{'-fab' if auth == 'fab' else ''}" / "stack.json"
+                said = done.stdout + done.stderr
+                assert other.poll() is None, f"make {args[0]} AUTH={auth} signalled a process it did not start"
                 if args == ["status"]:
-                    assert f"{stack.title}: stopped" in done.stdout and record.exists(), done.stdout
+                    for each in AUTHS:
+                        assert f"{stacks[each].title}: stopped" in done.stdout and records[each].exists(), said
                 else:
-                    assert "Nothing was signalled" in done.stdout + done.stderr, done.stdout + done.stderr
-                    assert not record.exists()
-        assert "in use" in done.stderr  # make airflow stopped at the busy port, as it should
+                    assert "Nothing was signalled" in said, said
+                    assert not any(records[each].exists() for each in (AUTHS if args == ["down"] else [auth])), said
+                    if args == ["airflow"]:
+                        assert "in use" in done.stderr, said  # it stopped at the busy port, as it should
     finally:
         other.kill()
         other.wait()

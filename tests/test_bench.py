@@ -5,7 +5,9 @@ measurement was taken."""
 import json
 import subprocess
 import sys
+import time
 
+import psutil
 import pytest
 
 from bench import bench  # bench/bench.py (the checkout's folders are importable in the tests)
@@ -19,7 +21,7 @@ def test_bench_smoke_run_prints_every_row(tmp_path):
     out = tmp_path / "latest.json"
     done = subprocess.run(
         [sys.executable, str(REPO / "bench" / "bench.py"), "--kit-only", "--versions", "3",
-         "--no-cold", "--runs", "2", "--burst", "4", "--concurrency", "1", "--settle", "1",
+         "--no-cold", "--runs", "2", "--burst", "4", "--concurrency", "1", "--settle", "1", "--idle", "5",
          "--new-dag-timeout", "60", "--burst-timeout", "90", "--json", str(out), "--no-docs",
          "--workdir", str(tmp_path), "--templates", str(TEMPLATES)],
         capture_output=True, text=True, timeout=300)
@@ -37,6 +39,7 @@ def test_bench_smoke_run_prints_every_row(tmp_path):
     assert kit["burst"]["accepted"] == 4 and kit["burst"]["lost"] == 0
     assert kit["burst"]["duplicated"] == 0 and kit["burst"]["all_succeeded_in"] is not None
     assert kit["memory_idle_mb"] > 0 and kit["memory_after_burst_mb"] > 0 and kit["memory_kind"] == "PSS"
+    assert kit["idle_cpu_per_min"] > 0 and kit["first_start_s"] > 0  # an idle scheduler still loops
     assert kit["trigger"]["profile_median"], "no profile of where the time goes"
     assert not list(tmp_path.glob("apikit-bench-*")), "the work folder was not cleaned up"
 
@@ -53,3 +56,21 @@ def test_memory_is_uss_where_the_system_has_no_pss(monkeypatch):
     linux = namedtuple("pfullmem", "rss vms shared text lib data dirty uss pss swap")
     monkeypatch.setattr(psutil.Process, "memory_full_info", lambda self: linux(*range(10)))
     assert bench.memory_kind() == "PSS"
+
+
+def test_idle_cpu_counts_what_the_processes_reaped_too():
+    """Idle CPU per minute: a process's own CPU-seconds and those of the children it has reaped (the DAG
+    processor's parsers do not outlive a parse). Here a parent forks a child that spins for 0.5 CPU-s
+    within a 4 s window: 7.5 CPU-s a minute, however busy the machine is."""
+    import types
+
+    code = ("import os, time\ntime.sleep(1)\nif os.fork() == 0:\n    while time.process_time() < 0.5: pass\n"
+            "    os._exit(0)\nos.wait()\ntime.sleep(60)")
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        time.sleep(0.5)  # the parent has started, and sleeps
+        per_minute = bench.idle_cpu(types.SimpleNamespace(processes=lambda: [psutil.Process(parent.pid)]), 4)
+        assert 7 <= per_minute <= 9, per_minute
+    finally:
+        parent.kill()
+        parent.wait()

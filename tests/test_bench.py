@@ -5,7 +5,6 @@ measurement was taken."""
 import json
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
@@ -60,17 +59,33 @@ def test_memory_is_uss_where_the_system_has_no_pss(monkeypatch):
 
 def test_idle_cpu_counts_what_the_processes_reaped_too():
     """Idle CPU per minute: a process's own CPU-seconds and those of the children it has reaped (the DAG
-    processor's parsers do not outlive a parse). Here a parent forks a child that spins for 0.5 CPU-s
-    within a 4 s window: 7.5 CPU-s a minute, however busy the machine is."""
+    processor's parsers do not outlive a parse). Here a parent that, once the window has begun, forks a
+    child that spins for 0.5 CPU-s and reaps it before the window ends: 0.5 CPU-s in a 1 s window is 30
+    CPU-s a minute, however busy the machine is (the window's end waits for the child's end)."""
+    import select
     import types
 
-    code = ("import os, time\ntime.sleep(1)\nif os.fork() == 0:\n    while time.process_time() < 0.5: pass\n"
-            "    os._exit(0)\nos.wait()\ntime.sleep(60)")
-    parent = subprocess.Popen([sys.executable, "-c", code])
+    code = ("import os, sys, time\nprint('ready', flush=True)\nsys.stdin.readline()\nif os.fork() == 0:\n"
+            "    while time.process_time() < 0.5: pass\n    os._exit(0)\nos.wait()\nprint('reaped', flush=True)\n"
+            "sys.stdin.readline()")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    calls = []
+
+    def processes():
+        """The window's beginning lets the parent fork; its end waits until the child has been reaped."""
+        calls.append(1)
+        if len(calls) == 1:
+            parent.stdin.write("fork\n")
+            parent.stdin.flush()
+        else:
+            assert select.select([parent.stdout], [], [], 60)[0], "the child did not end within 60 s"
+            assert parent.stdout.readline().strip() == "reaped"
+        return [psutil.Process(parent.pid)]
+
     try:
-        time.sleep(0.5)  # the parent has started, and sleeps
-        per_minute = bench.idle_cpu(types.SimpleNamespace(processes=lambda: [psutil.Process(parent.pid)]), 4)
-        assert 7 <= per_minute <= 9, per_minute
+        assert parent.stdout.readline().strip() == "ready"  # its start-up is before the window: not counted
+        per_minute = bench.idle_cpu(types.SimpleNamespace(processes=processes), 1)
+        assert 29 <= per_minute <= 33, per_minute
     finally:
         parent.kill()
         parent.wait()

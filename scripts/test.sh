@@ -6,6 +6,7 @@
 # On Airflow 2 the notebooks run with --nbval-lax: their committed outputs are Airflow 3's, so there
 # every cell must run and every assert hold, but outputs are not compared.
 # Ctrl-C, or SIGTERM to this script (make passes it on), stops both pytests, and they stop their stacks.
+# At its end it prints where the time went (scripts/test_report.py), its wall time and its CPU-seconds.
 # Written for bash 3.2 too (macOS): no associative arrays, no `wait -n`, no empty "${array[@]}".
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -73,7 +74,12 @@ done
 echo
 .venv/bin/python scripts/test_report.py --home "$home" --rows 10
 echo
-echo "make test: $(( ($(date +%s) - started) / 60 )) min $(( ($(date +%s) - started) % 60 )) s in all$timing"
+# CPU-seconds (user + system) of every process this script waited for, and of those they waited for in
+# turn: both pytests, their stacks, their tasks. `times` prints them on its second line (1m2.500s 0m3.250s).
+# (Into a file: in a pipe or $(...), `times` would run in a new shell, which has waited for nothing.)
+times >"$home/times.txt"
+cpu=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } } END { printf "%.0f", s }' "$home/times.txt")
+echo "make test: $(( ($(date +%s) - started) / 60 )) min $(( ($(date +%s) - started) % 60 )) s in all, $cpu CPU-seconds$timing"
 if [ -n "$failed" ]; then
   echo "make test FAILED on: ${failed#, } (scroll up to that version's section)"
   exit 1

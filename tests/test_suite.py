@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -189,3 +190,15 @@ def test_the_report_sums_each_file_per_version(tmp_path, capsys):
     assert lines[4].split() == ["the", "other", "1", "1s", "2s"]
     assert lines[5].split() == ["in", "all", "56s", "9s"]
     assert test_report.main(["--home", str(tmp_path / "none")]) == 1
+
+
+def test_make_test_ends_with_its_wall_time_and_cpu_seconds(tmp_path):
+    """`make test`'s last lines: its wall time and the CPU-seconds of everything it ran (here one version,
+    one test that needs no Airflow: still a Python or two, and a second or more of CPU)."""
+    done = subprocess.run(["scripts/test.sh", "-q", "tests/test_suite.py::test_the_report_sums_each_file_per_version"],
+                          cwd=REPO, env=inner_env(tmp_path, KIT_TEST_VERSIONS="3"), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    line = next(line for line in done.stdout.splitlines() if line.startswith("make test: "))
+    found = re.fullmatch(r"make test: \d+ min \d+ s in all, (\d+) CPU-seconds", line)
+    assert found and int(found.group(1)) >= 1, line

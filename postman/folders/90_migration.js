@@ -49,7 +49,16 @@ function webinarGet($name, $check) {
 prerequest: { logicalDateQueryOn2(); }
 test: { keepLeftoverRun('migrationLeftoverRunId', "at most one run for the date"); }
 
-/** 0b · Delete the leftover, if any
+/** 0b · End the leftover, if any
+ * @call PATCH /dags/random_failures/dagRuns/{run['dag_run_id']}
+ * @status 200
+ *
+ * Marks the leftover request 0a found failed: a run that has not finished cannot be deleted. Skipped when
+ * there is none.
+ */
+prerequest: { skipUnless('migrationLeftoverRunId'); }
+
+/** 0c · Delete the leftover, if any
  * @call DELETE /dags/random_failures/dagRuns/{run['dag_run_id']}
  * @status 204
  *

@@ -303,6 +303,29 @@ class Airflow:
                 bar.close(time.monotonic() - began)
 
 
+    def wait_for_scheduler(self, timeout: float = 60) -> str:
+        """Wait for the scheduler's next heartbeat (`latest_scheduler_heartbeat` of the health check); return it.
+
+        The scheduler beats (every 5 s by default) after each loop in which it works on the runs it
+        has picked; by its next beat it has let go of a run marked failed before this call, and the run
+        may be deleted. Deleting a run the scheduler still works on can stop Airflow 3.3's scheduler
+        (apache/airflow#63926), so each lesson's start-clean marks a leftover run failed, waits for
+        this, and then deletes it."""
+        path = "/monitor/health" if self.major >= 3 else "/health"
+        began = time.monotonic()
+        with self.quiet():
+            last = self.get(path)["scheduler"]["latest_scheduler_heartbeat"]
+            while True:
+                time.sleep(0.5)
+                beat = self.get(path)["scheduler"]["latest_scheduler_heartbeat"]
+                if beat != last:
+                    return beat
+                if time.monotonic() - began > timeout:
+                    raise AirflowError(f"The scheduler of {self.url} has not beaten for {timeout:.0f} s (its last "
+                                       f"heartbeat: {last}): is it running? On the kit's stack: `make status`, "
+                                       f"and its log in the Airflow home's logs/scheduler.log")
+
+
 class Progress:
     """A run's progress, tasks done of all: a bar in a notebook while it runs, then one line of text in its
     place ("random_failures manual__...: success after 1.2 s, 5 of 5 tasks done"), which is what a saved

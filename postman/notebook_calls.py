@@ -30,8 +30,9 @@ from pathlib import Path
 
 AF_METHODS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE", "table": "GET",
               "items": "GET"}
-HELPERS = {"wait_for_run", "quiet"}  # af's helpers: no call of their own (wait_for_run polls: a request's script
-# waits instead; `with af.quiet():` only stops the printing, and the calls inside it are read as any others)
+# af's helpers: no call of their own (the waits poll: a request's script waits instead; `with af.quiet():` only
+# stops the printing, and the calls inside it are read as any others)
+HELPERS = {"wait_for_run", "wait_for_scheduler", "quiet"}
 RAW_METHODS = {"get": "GET", "post": "POST", "patch": "PATCH", "delete": "DELETE", "put": "PUT"}
 PAGED = {"table", "items"}  # every page of a list; the request asks for the first page of 100
 NOT_SENT = {"columns", "key", "page_size"}  # arguments of af.table / af.items that are not query parameters

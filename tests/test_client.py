@@ -5,6 +5,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from datetime import datetime
 
 import pytest
 import requests
@@ -167,6 +168,15 @@ def test_a_frame_shows_what_the_api_sent():
                                         {"run": 2, "note": None, "conf": {"a": 1}, "gone": None}]
     assert "NaN" not in table.to_string() and "1.0" not in table.to_string()
     assert frame({"run": 3}).to_dict("records") == [{"run": 3}]
+
+
+def test_wait_for_scheduler_answers_its_next_heartbeat(af):
+    """af.wait_for_scheduler (a lesson waits for it between marking a run failed and deleting it) returns
+    a heartbeat of the scheduler later than the one the health check showed before the call."""
+    health = "/monitor/health" if af.major >= 3 else "/health"
+    before = af.get(health)["scheduler"]["latest_scheduler_heartbeat"]
+    beat = af.wait_for_scheduler(timeout=60)
+    assert datetime.fromisoformat(beat) > datetime.fromisoformat(before), (before, beat)
 
 
 # --- waiting for a run: af.wait_for_run polls; Airflow 3's /wait (notebook 12) finds the same -----------

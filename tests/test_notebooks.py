@@ -105,6 +105,45 @@ def test_committed_without_execution_times(path):
 
 
 # --- as run: each leaves the stack as it found it ------------------------------------------------
+# Deleting a run the scheduler still holds can stop Airflow 3.3's scheduler (apache/airflow#63926): seen in
+# make test when a lesson ended its runs and deleted them in one go. A run a lesson marks failed is deleted
+# only after af.wait_for_scheduler() (its next heartbeat); a run it lets finish, after af.wait_for_run().
+MARKED_FAILED = re.compile(r'"state": "failed"')  # a run's new state: one PATCH, or the entities of a bulk update
+DELETES_A_RUN = re.compile(r'\.delete\([^\n]*/dagRuns/\{[^}]+\}"\)|"action": "delete"')
+
+
+def deletes_right_after_marking_failed(code: str) -> list[str]:
+    """The lines of a cell that delete a run after a line marked one failed, with no wait between them."""
+    found, marked = [], False
+    for line in code.splitlines():
+        if MARKED_FAILED.search(line):
+            marked = True
+        elif "af.wait_for_scheduler()" in line:
+            marked = False
+        elif marked and DELETES_A_RUN.search(line):
+            found.append(line.strip())
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_run_marked_failed_is_deleted_once_the_scheduler_let_go(path):
+    notebook = json.loads(path.read_text())  # its code cells in order, as Run All runs them
+    bad = deletes_right_after_marking_failed("\n".join("".join(cell["source"]) for cell in notebook["cells"]
+                                                         if cell["cell_type"] == "code"))
+    assert not bad, (f"{path.name} deletes a run it has just marked failed; call af.wait_for_scheduler() between "
+                     f"the two (apikit/client.py says why): {bad}")
+
+
+def test_the_run_deletion_check_finds_what_it_looks_for():
+    ended = ('af.patch(f"/dags/{dag_id}/dagRuns/{run_id}", json={"state": "failed"})\n'
+             'af.delete(f"/dags/{dag_id}/dagRuns/{run_id}")\n')
+    assert deletes_right_after_marking_failed(ended)
+    bulk = ('{"action": "update", "entities": [{"dag_run_id": RUN_ID, "state": "failed"}]},\n'
+            '{"action": "delete", "entities": [RUN_ID]}\n')
+    assert deletes_right_after_marking_failed(bulk)
+    assert not deletes_right_after_marking_failed(ended.replace("\naf.delete", "\naf.wait_for_scheduler()\naf.delete"))
+
+
 def test_changes_names_what_was_left_behind():
     before = {"variables": ["a"], "DAG runs": []}
     after = {"variables": ["a", "kit_x"], "DAG runs": []}

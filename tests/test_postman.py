@@ -305,6 +305,37 @@ def test_collection_matches_its_outline():
             assert request == wanted, f"{have['folder']}: a request changed (or moved)"
 
 
+def event_script(item: dict, listen: str) -> str:
+    return "\n".join(line for event in item.get("event", []) if event["listen"] == listen
+                     for line in event["script"]["exec"])
+
+
+def deletes_right_after_ending(folder: dict) -> list[str]:
+    """The requests of a folder that delete a run after a request marked one failed, with no wait for the
+    scheduler between (as tests/test_notebooks.py checks of the lessons: apache/airflow#63926)."""
+    found, marked = [], False
+    for item in folder["item"]:
+        request, raw = item["request"], item["request"].get("body", {}).get("raw", "")
+        url = request["url"]["raw"] if isinstance(request["url"], dict) else request["url"]
+        if request["method"] == "PATCH" and "/dagRuns/" in url and '"state": "failed"' in raw:
+            marked = True
+            if "'runEnded', 'true'" not in event_script(item, "test"):
+                found.append(f"{item['name']}: marks a run failed and does not say so (rememberEnded())")
+        deletes = (request["method"] == "DELETE" and re.search(r"/dagRuns/[^/]+$", url)) or '"action": "delete"' in raw
+        if marked and deletes and "dagRuns" in url:
+            if "'runEnded') === 'true'" not in event_script(item, "prerequest"):
+                found.append(f"{item['name']}: deletes a run that may just have been marked failed without "
+                             f"waiting for the scheduler first (waitForSchedulerIfEnded())")
+            marked = False
+    return found
+
+
+def test_a_run_marked_failed_is_deleted_once_the_scheduler_let_go():
+    found = [f"{folder['name']} / {problem}" for folder in load_collection()["item"]
+             for problem in deletes_right_after_ending(folder)]
+    assert not found, found
+
+
 def test_collection_format_and_descriptions():
     collection = load_collection()
     assert collection["info"]["schema"].endswith("/v2.1.0/collection.json")

@@ -16,6 +16,7 @@
  * A run that has not finished cannot be deleted: a leftover of an interrupted earlier run is first marked
  * failed. 200: ended; 404: nothing left behind.
  */
+test: { rememberEnded(); }
 
 /** 0b · Start clean: delete a leftover run
  * @call DELETE /dags/random_failures/dagRuns/{RUN_ID} in c2c56d07
@@ -23,6 +24,7 @@
  *
  * 204: deleted; 404: nothing left behind.
  */
+prerequest: { waitForSchedulerIfEnded(); }
 
 /** 1a · Trigger a run that will fail
  * @call POST /dags/random_failures/dagRuns

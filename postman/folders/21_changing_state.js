@@ -45,7 +45,10 @@ function eachRun() {
  * @where run_id = {{runId21}}
  */
 prerequest: { eachRun(); }
-test: { loopNext('run21', 4); }
+test: {
+  rememberEnded();
+  loopNext('run21', 4);
+}
 
 /** 0b · Start clean: delete leftover runs
  * @call DELETE /dags/{dag_id}/dagRuns/{run_id}
@@ -56,7 +59,10 @@ test: { loopNext('run21', 4); }
  * @where dag_id = {{dagId21}}
  * @where run_id = {{runId21}}
  */
-prerequest: { eachRun(); }
+prerequest: {
+  waitForSchedulerIfEnded();
+  eachRun();
+}
 test: { loopNext('run21', 4); }
 
 /** 0c · Start clean: unpause changing_state
@@ -265,6 +271,7 @@ test: {
  * @call PATCH /dags/{DAG_ID}/dagRuns/{STUCK}
  */
 test: {
+  rememberEnded();
   const run = pm.response.json();
   pm.test("failed, with the note", () => pm.expect([run.state, run.note]).to.eql(['failed', 'the orders were wrong: load them again']));
 }
@@ -446,6 +453,7 @@ test: {
  * The pre-request script first makes sure every run has finished: a running run cannot be deleted.
  */
 prerequest: {
+  waitForSchedulerIfEnded();
   waitForRunsOn3(120, runUrl('changing_state', 'kit_21_stuck'), runUrl('changing_state', 'kit_21_broken'),
                  runUrl('sales_by_region', 'kit_21_eu'), runUrl('sales_by_region', 'kit_21_us'));
 }

@@ -24,7 +24,10 @@
  * cannot be deleted, so each is first marked failed. 200: ended; 404: nothing to end.
  */
 prerequest: { loopPre('runId23', ["kit_23_run_1", "kit_23_run_2", "kit_23_run_3"]); }
-test: { loopNext('runId23', 3); }
+test: {
+  rememberEnded();
+  loopNext('runId23', 3);
+}
 
 /** 0b · Start clean: delete leftover runs
  * @call DELETE /dags/random_failures/dagRuns/{run_id} in start-clean
@@ -32,7 +35,10 @@ test: { loopNext('runId23', 3); }
  *
  * Sent once for each run id (`runId23`). 204: deleted; 404: nothing to delete.
  */
-prerequest: { loopPre('runId23', ["kit_23_run_1", "kit_23_run_2", "kit_23_run_3"]); }
+prerequest: {
+  waitForSchedulerIfEnded();
+  loopPre('runId23', ["kit_23_run_1", "kit_23_run_2", "kit_23_run_3"]);
+}
 test: { loopNext('runId23', 3); }
 
 /** 1 · Health

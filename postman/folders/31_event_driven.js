@@ -69,7 +69,10 @@ test: {
  * @where run['dag_run_id'] = {{leftoverRunId}}
  */
 prerequest: { eachLeftover(); }
-test: { loopNext('leftover', JSON.parse(pm.collectionVariables.get('eventDrivenLeftovers')).length); }
+test: {
+  rememberEnded();
+  loopNext('leftover', JSON.parse(pm.collectionVariables.get('eventDrivenLeftovers')).length);
+}
 
 /** 0c · Start clean: delete them
  * @call DELETE /dags/{dag_id}/dagRuns/{run['dag_run_id']}
@@ -80,7 +83,10 @@ test: { loopNext('leftover', JSON.parse(pm.collectionVariables.get('eventDrivenL
  * @where dag_id = {{leftoverDagId}}
  * @where run['dag_run_id'] = {{leftoverRunId}}
  */
-prerequest: { eachLeftover(); }
+prerequest: {
+  waitForSchedulerIfEnded();
+  eachLeftover();
+}
 test: { loopNext('leftover', JSON.parse(pm.collectionVariables.get('eventDrivenLeftovers')).length); }
 
 /** 0d · Where the form's rows are stored: the DAG's file

@@ -90,7 +90,10 @@ test: { pm.test("completed", () => pm.expect(pm.response.json().completed_at).to
 prerequest: {
   loopPre('backfillRunId', ["backfill__2024-01-01T00:00:00+00:00", "backfill__2024-01-02T00:00:00+00:00", "backfill__2024-01-03T00:00:00+00:00", "backfill__2024-01-04T00:00:00+00:00", "backfill__2024-01-05T00:00:00+00:00"]);
 }
-test: { loopNext('backfillRunId', 5); }
+test: {
+  rememberEnded();
+  loopNext('backfillRunId', 5);
+}
 
 /** 0d · Start clean: delete leftover runs
  * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in start-clean
@@ -99,6 +102,7 @@ test: { loopNext('backfillRunId', 5); }
  * Sent once for each of the folder's five run ids (`backfillRunId`). 204: deleted; 404: nothing to delete.
  */
 prerequest: {
+  waitForSchedulerIfEnded();
   loopPre('backfillRunId', ["backfill__2024-01-01T00:00:00+00:00", "backfill__2024-01-02T00:00:00+00:00", "backfill__2024-01-03T00:00:00+00:00", "backfill__2024-01-04T00:00:00+00:00", "backfill__2024-01-05T00:00:00+00:00"]);
 }
 test: { loopNext('backfillRunId', 5); }

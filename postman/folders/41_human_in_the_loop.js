@@ -23,7 +23,10 @@
  * @where run_id = {{runId41}}
  */
 prerequest: { loopPre('runId41', ["kit_41_approved", "kit_41_rejected"]); }
-test: { loopNext('runId41', 2); }
+test: {
+  rememberEnded();
+  loopNext('runId41', 2);
+}
 
 /** 0b · Start clean: delete leftover runs
  * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in start-clean
@@ -33,7 +36,10 @@ test: { loopNext('runId41', 2); }
  *
  * @where run_id = {{runId41}}
  */
-prerequest: { loopPre('runId41', ["kit_41_approved", "kit_41_rejected"]); }
+prerequest: {
+  waitForSchedulerIfEnded();
+  loopPre('runId41', ["kit_41_approved", "kit_41_rejected"]);
+}
 test: { loopNext('runId41', 2); }
 
 /** 1 · Trigger two runs
@@ -241,7 +247,10 @@ test: {
  *
  * A run that has not finished cannot be deleted (409): marking it failed ends it, and withdraws the question.
  */
-test: { runStateIs('failed', "failed"); }
+test: {
+  rememberEnded();
+  runStateIs('failed', "failed");
+}
 
 /** Cleanup 2 · Delete the runs
  * @call DELETE /dags/{DAG_ID}/dagRuns/{run_id} in cleanup
@@ -251,5 +260,8 @@ test: { runStateIs('failed', "failed"); }
  *
  * @where run_id = {{runId41}}
  */
-prerequest: { loopPre('runId41', ["kit_41_approved", "kit_41_rejected"]); }
+prerequest: {
+  waitForSchedulerIfEnded();
+  loopPre('runId41', ["kit_41_approved", "kit_41_rejected"]);
+}
 test: { loopNext('runId41', 2); }

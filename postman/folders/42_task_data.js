@@ -16,6 +16,7 @@
  * A run that has not finished cannot be deleted: a leftover of an interrupted earlier run is first marked
  * failed. 200: ended; 404: nothing to end.
  */
+test: { rememberEnded(); }
 
 /** 0b · Start clean: delete a leftover run
  * @call DELETE /dags/{DAG_ID}/dagRuns/{RUN_ID} in start-clean
@@ -23,6 +24,7 @@
  *
  * 204: deleted; 404: nothing to delete.
  */
+prerequest: { waitForSchedulerIfEnded(); }
 
 /** 1a · A run to write to
  * @call POST /dags/{DAG_ID}/dagRuns

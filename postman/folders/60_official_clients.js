@@ -23,7 +23,10 @@
  * have left one, perhaps still running, and a run must have ended to be deleted. 200: ended; 404: no such run.
  */
 prerequest: { loopPre('runId60', ["kit_60_http", "kit_60_client", "kit_60_ctl"]); }
-test: { loopNext('runId60', 3); }
+test: {
+  rememberEnded();
+  loopNext('runId60', 3);
+}
 
 /** 0b · Start clean: delete leftover runs
  * @call DELETE /dags/{DAG}/dagRuns/{run_id}
@@ -32,7 +35,10 @@ test: { loopNext('runId60', 3); }
  * Sent once for each run id (`runId60`): triggering a leftover's id again would answer 409 Conflict. 204:
  * deleted; 404: nothing to delete.
  */
-prerequest: { loopPre('runId60', ["kit_60_http", "kit_60_client", "kit_60_ctl"]); }
+prerequest: {
+  waitForSchedulerIfEnded();
+  loopPre('runId60', ["kit_60_http", "kit_60_client", "kit_60_ctl"]);
+}
 test: { loopNext('runId60', 3); }
 
 /** 0c · Start clean: delete leftover variables

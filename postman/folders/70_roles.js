@@ -12,13 +12,27 @@
  * @where viewer_token = {{viewerToken}}
  */
 
-/** 0a · Start clean: end and delete the lesson's runs
- * @call PATCH /dags/{DAG_ID}/dagRuns in setup
+/** Pre-request lines that wait until each of the lesson's runs that exists has finished (at most 60 s). */
+function waitForLessonRuns() {
+  waitForRunsIfAny(60, runUrl('dependent_dag', 'kit_70_user'), runUrl('dependent_dag', 'kit_70_table_user'),
+                   runUrl('dependent_dag', 'kit_70_table_op'), runUrl('dependent_dag', 'kit_70_table_admin'));
+}
+
+/** 0a · Start clean: unpause dependent_dag
+ * @call PATCH /dags/{DAG_ID}
  *
- * One bulk call: the runs still going are marked failed, then deleted; a run that does not exist is skipped.
+ * So that a run left by a stopped go can finish.
  */
 
-/** 0b · Start clean: delete the lesson's variables
+/** 0b · Start clean: delete the lesson's runs
+ * @call PATCH /dags/{DAG_ID}/dagRuns in setup
+ *
+ * One bulk call; a run that does not exist is skipped. The pre-request script first waits until each run
+ * that exists has finished: deleting a run the scheduler still works on can stop Airflow 3.3's scheduler.
+ */
+prerequest: { waitForLessonRuns(); }
+
+/** 0c · Start clean: delete the lesson's variables
  * @call PATCH /variables in setup
  */
 
@@ -89,9 +103,10 @@ prerequest: {
 }
 test: { pm.test("the variable kit_70_limit", () => pm.expect(pm.response.json().key).to.eql('kit_70_limit')); }
 
-/** Cleanup 1 · End and delete the lesson's runs
+/** Cleanup 1 · Delete the lesson's runs, once they have finished
  * @call PATCH /dags/{DAG_ID}/dagRuns in cleanup
  */
+prerequest: { waitForLessonRuns(); }
 
 /** Cleanup 2 · Delete the lesson's variables
  * @call PATCH /variables in cleanup

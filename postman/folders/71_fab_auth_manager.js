@@ -28,12 +28,25 @@ function fabOnly() {
 prerequest: { fabOnly(); }
 test: { pm.test("the FAB auth manager's API", () => pm.expect(pm.response.json().info.title).to.eql('FAB auth manager API')); }
 
-/** 0a · Start clean: end and delete the lesson's run
- * @call PATCH /dags/{DAG_ID}/dagRuns in setup
+/** 0a · Start clean: unpause dependent_dag
+ * @call PATCH /dags/{DAG_ID}
+ *
+ * So that a run left by a stopped go can finish.
  */
 prerequest: { fabOnly(); }
 
-/** 0b · Start clean: delete the lesson's user
+/** 0b · Start clean: delete the lesson's run, once it has finished
+ * @call PATCH /dags/{DAG_ID}/dagRuns in setup
+ *
+ * The pre-request script first waits until the run, if there is one, has finished: deleting a run the
+ * scheduler still works on can stop Airflow 3.3's scheduler.
+ */
+prerequest: {
+  fabOnly();
+  waitForRunsIfAny(60, runUrl('dependent_dag', 'kit_71_service'));
+}
+
+/** 0c · Start clean: delete the lesson's user
  * @call DELETE /auth/fab/v1/users/{USER} in setup
  * @status 204 404
  *
@@ -41,7 +54,7 @@ prerequest: { fabOnly(); }
  */
 prerequest: { fabOnly(); }
 
-/** 0c · Start clean: delete the lesson's role
+/** 0d · Start clean: delete the lesson's role
  * @call DELETE /auth/fab/v1/roles/{ROLE} in setup
  * @status 200 404
  *
@@ -195,10 +208,13 @@ prerequest: { fabOnly(); }
 prerequest: { fabOnly(); }
 test: { pm.test("revoked", () => pm.expect(pm.response.json().detail).to.eql('Invalid JWT token')); }
 
-/** Cleanup · End and delete the run
+/** Cleanup · Delete the run, once it has finished
  * @call PATCH /dags/{DAG_ID}/dagRuns in cleanup
  */
-prerequest: { fabOnly(); }
+prerequest: {
+  fabOnly();
+  waitForRunsIfAny(60, runUrl('dependent_dag', 'kit_71_service'));
+}
 
 /** Cleanup · Delete the user
  * @call DELETE /auth/fab/v1/users/{USER} in cleanup

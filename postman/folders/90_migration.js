@@ -57,6 +57,7 @@ test: { keepLeftoverRun('migrationLeftoverRunId', "at most one run for the date"
  * there is none.
  */
 prerequest: { skipUnless('migrationLeftoverRunId'); }
+test: { rememberEnded(); }
 
 /** 0c · Delete the leftover, if any
  * @call DELETE /dags/random_failures/dagRuns/{run['dag_run_id']}
@@ -64,7 +65,10 @@ prerequest: { skipUnless('migrationLeftoverRunId'); }
  *
  * Deletes the leftover request 0a found; skipped when there is none.
  */
-prerequest: { skipUnless('migrationLeftoverRunId'); }
+prerequest: {
+  waitForSchedulerIfEnded();
+  skipUnless('migrationLeftoverRunId');
+}
 
 /** 1.1 · Webinar call 1 as it was: Get Providers
  * @call GET {af.url}/api/v1/providers

@@ -38,6 +38,20 @@ function runUrl($dag, $run) {
  * a second, as the notebooks' af.wait_for_run() does.
  */
 function waitForRuns($seconds, ...$runUrls) {
+  waitForRunStates($seconds, ['success', 'failed'], $runUrls);
+}
+
+/**
+ * waitForRuns() for runs that may not exist, a start-clean's leftovers: a run not found (404) has
+ * nothing to wait for. (A run is deleted once it has finished: deleting a run the scheduler still works
+ * on can stop Airflow 3.3's scheduler, apache/airflow#63926.)
+ */
+function waitForRunsIfAny($seconds, ...$runUrls) {
+  waitForRunStates($seconds, ['success', 'failed', '404'], $runUrls);
+}
+
+/** The lines of waitForRuns(): wait until each run's state (or the status of its GET) is one of `states`. */
+function waitForRunStates($seconds, $states, ...$runUrls) {
   // Wait until the run(s) have finished, as the notebook's af.wait_for_run does: ask once a second.
   const runUrls = [$runUrls];
   const deadline = Date.now() + $seconds * 1000;
@@ -46,12 +60,40 @@ function waitForRuns($seconds, ...$runUrls) {
     if (i >= runUrls.length) return;
     pm.sendRequest({url: runUrls[i], header: signedIn ? {Authorization: signedIn} : {}}, (err, res) => {
       const state = !err && res.code === 200 ? res.json().state : String(err || res.code);
-      if (['success', 'failed'].includes(state)) return waitFor(i + 1);
+      if ($states.includes(state)) return waitFor(i + 1);
       if (Date.now() > deadline) return console.error(`${runUrls[i]} is still ${state}`);
       setTimeout(() => waitFor(i), 1000);
     });
   }
   waitFor(0);
+}
+
+/** Test lines of a request that marks a run failed: a run it ended (200) is remembered for waitForSchedulerIfEnded(). */
+function rememberEnded() {
+  if (pm.response.code === 200) pm.collectionVariables.set('runEnded', 'true');  // wait before deleting it
+}
+
+/**
+ * Pre-request lines of a request that deletes a run: when a run was marked failed (rememberEnded()), wait
+ * first for the scheduler's next heartbeat, as the notebooks' af.wait_for_scheduler() does: by then the
+ * scheduler has let go of it (deleting a run it still holds can stop Airflow 3.3's scheduler,
+ * apache/airflow#63926).
+ */
+function waitForSchedulerIfEnded() {
+  if (pm.collectionVariables.get('runEnded') === 'true') {  // a run was ended: wait for the scheduler's next beat
+    pm.collectionVariables.set('runEnded', 'false');
+    const healthUrl = pm.variables.replaceIn('{{baseUrl}}{{api}}') + (pm.collectionVariables.get('major') === '2' ? '/health' : '/monitor/health');
+    const beatOf = (res) => res.json().scheduler.latest_scheduler_heartbeat;
+    const deadline = Date.now() + 60 * 1000;
+    pm.sendRequest(healthUrl, (err, first) => {
+      const ask = () => pm.sendRequest(healthUrl, (err2, res) => {
+        if (!err2 && res.code === 200 && beatOf(res) !== beatOf(first)) return;  // it has beaten since
+        if (Date.now() > deadline) return console.error('the scheduler has not beaten for 60 s: is it running?');
+        setTimeout(ask, 500);
+      });
+      setTimeout(ask, 500);
+    });
+  }
 }
 
 /** waitForRuns() in a request that skips itself on Airflow 2 (@airflow3): there, nothing to wait for. */

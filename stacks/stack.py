@@ -1,7 +1,8 @@
 """Start, stop and check the kit's local Airflow: `python -m stacks.stack start|stop|status|restart|reset`.
 
 Each component (api-server, scheduler, dag-processor, triggerer; on 2.x webserver and scheduler) runs
-as a process of its own, started without a shell and marked in its environment (stacks/processes.py).
+as a process of its own, in a session of its own, forked from one parent that imported Airflow once
+(stacks/zygote.py), which is started without a shell and marked in its environment (stacks/processes.py).
 The stack records the mark and each component's pid in its home (stack.json): `stop` signals only what
 proves to be ours, and `status`, which only reads, names a component that has died. A start, stop or
 reset holds the home's lock from beginning to end, so a second `make airflow` waits for the first and
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import ast
 import base64
+import contextlib
 import fcntl
 import json
 import os
@@ -99,7 +101,9 @@ class Stack:
         self.url = f"http://127.0.0.1:{self.port}"
         self.statefile = self.home / "stack.json"
         self.logs = self.home / "logs"
-        self.launched: dict[str, subprocess.Popen] = {}  # the components this object started
+        self.zygote: subprocess.Popen | None = None  # the parent of the components this object started
+        self.started: dict[str, dict] = {}  # their records, by name
+        self.mark = ""  # their mark
         self.holding = False  # whether this object holds the home's lock (see locked())
 
     # --- configuration -------------------------------------------------------------------------
@@ -207,14 +211,14 @@ class Stack:
         """What the last start recorded, if any of its processes still runs."""
         try:
             state = json.loads(self.statefile.read_text())
-            return state if processes.ours(state["mark"], list(state["components"].values())) else None
+            return state if processes.ours(state["mark"], recorded(state)) else None
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def processes(self) -> list[psutil.Process]:
         """Every live process of this stack: its components and what they started."""
         state = self.state()
-        return processes.ours(state["mark"], list(state["components"].values())) if state else []
+        return processes.ours(state["mark"], recorded(state)) if state else []
 
     def dead_components(self, state: dict | None = None) -> list[str]:
         """The recorded components that are no longer running."""
@@ -307,22 +311,43 @@ class Stack:
             began, since = time.monotonic(), time.time()
             env = self.env()
             self.migrate(env)
-            mark = processes.new_mark()
-            airflow = str(self.venv / "bin" / "airflow")
-            self.launched, records = {}, {}
+            self.mark, self.started, zygote = processes.new_mark(), {}, None
             try:
-                for name, args in self.components().items():
-                    # The triggerer starts at a lower CPU priority: the start is CPU-bound (each component
-                    # imports Airflow), health needs the other three, and no kit DAG defers a task at once.
-                    proc = processes.spawn([airflow, *args], env, self.logs / f"{name}.log", mark,
-                                           cwd=self.home, nice=10 if name == "triggerer" else 0)
-                    self.launched[name] = proc
-                    records[name] = processes.record(proc)
-            finally:  # written even if a later component failed to start: `stop` finds the earlier ones
-                self.statefile.write_text(json.dumps({"mark": mark, "port": self.port, "airflow": self.version,
-                                                      "components": records}, indent=1))
+                self.zygote = self.spawn_components(env)
+                zygote = processes.record(self.zygote)
+                self.started = self.wait_for_forks(began, timeout)
+            finally:  # written even if the start failed half-way: `stop` finds what was started
+                self.statefile.write_text(json.dumps({"mark": self.mark, "port": self.port, "airflow": self.version,
+                                                      "components": self.started, "zygote": zygote}, indent=1))
             self.wait_healthy(began, timeout)
             self.wait_for_dags(began, began + timeout, since)
+
+    def spawn_components(self, env: dict) -> subprocess.Popen:
+        """The zygote (stacks/zygote.py): it imports Airflow once, then forks every component from itself."""
+        for old in [*self.logs.glob("*.exit"), self.home / "components.json"]:
+            old.unlink(missing_ok=True)
+        components = [{"name": name, "args": args, "log": str(self.logs / f"{name}.log"),
+                       # The triggerer runs at a lower CPU priority: the start is CPU-bound, health needs
+                       # the other three, and no kit DAG defers a task at once.
+                       "nice": 10 if name == "triggerer" else 0}
+                      for name, args in self.components().items()]
+        spec = self.home / "zygote.json"
+        spec.write_text(json.dumps({"pids": str(self.home / "components.json"), "components": components}))
+        return processes.spawn([str(self.venv / "bin" / "python"), str(REPO / "stacks" / "zygote.py"), str(spec)],
+                               env, self.logs / "zygote.log", self.mark, cwd=self.home)
+
+    def wait_for_forks(self, began: float, timeout: float) -> dict[str, dict]:
+        """Each component's record, once the zygote has forked them all (it writes their pids)."""
+        pids = self.home / "components.json"
+        while not pids.exists():
+            code = self.zygote.poll()
+            if code is not None or time.monotonic() - began > timeout:
+                log = self.logs / "zygote.log"
+                why = f"exited (exit code {code})" if code is not None else f"forked nothing in {timeout:.0f} s"
+                raise StackError(f"Airflow's components were not started: the zygote that starts them {why}. "
+                                 f"The end of its log ({log}):\n{tail(log)}")
+            time.sleep(0.05)
+        return {name: record(pid) for name, pid in json.loads(pids.read_text()).items()}
 
     def port_free(self) -> bool:
         with socket.socket() as s:
@@ -495,12 +520,22 @@ class Stack:
             return set(), {}
 
     def fail_if_a_component_exited(self) -> None:
-        for name, proc in self.launched.items():
-            if proc.poll() is not None:
+        for name, rec in self.started.items():
+            if processes.alive(rec, self.mark) is None:
+                code = self.exit_code(name)
                 self.stop(quiet=True)
                 log = self.logs / f"{name}.log"
                 raise StackError(f"Airflow's {name} exited during start-up (exit code "
-                                 f"{proc.returncode}). The end of its log ({log}):\n{tail(log)}")
+                                 f"{code}). The end of its log ({log}):\n{tail(log)}")
+
+    def exit_code(self, name: str) -> str:
+        """A component's exit code, as the zygote writes it when the component has exited ("?" if none)."""
+        deadline = time.monotonic() + 2  # the zygote reaps it a moment after it has exited
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError, ValueError):
+                return str(int((self.logs / f"{name}.exit").read_text()))
+            time.sleep(0.05)
+        return "?"
 
     def warm_up_execution_api(self) -> None:
         """The api-server builds the task execution API's versioned routes (Cadwyn) on the first request
@@ -533,10 +568,10 @@ class Stack:
                 if not quiet:
                     print(f"{self.title} is not running.")
                 return
-            records = list(state["components"].values())
+            records = recorded(state)
             count = processes.stop(state["mark"], records, grace)
-            for proc in self.launched.values():  # reap our own children, if this object started them
-                proc.poll()
+            if self.zygote:  # reap our own child, if this object started it
+                self.zygote.poll()
             left = processes.ours(state["mark"], records)
             if left:  # the record stays: a later `make down` finds them again
                 raise StackError(
@@ -550,6 +585,20 @@ class Stack:
                 time.sleep(0.1)
         if not quiet:
             print(f"Stopped {self.title} ({count} processes).")
+
+
+def record(pid: int) -> dict:
+    """A component's record; one that has already exited and been reaped (a bad option) is recorded as
+    such, and the start's check for exited components names it."""
+    try:
+        return processes.record(pid)
+    except psutil.NoSuchProcess:
+        return {"pid": pid, "started": None}
+
+
+def recorded(state: dict) -> list[dict]:
+    """The records of a start: each component's and their zygote's (none in a record from before it)."""
+    return [*state["components"].values(), *([state["zygote"]] if state.get("zygote") else [])]
 
 
 def remove_database(database: Path) -> None:

@@ -291,6 +291,18 @@ def test_every_component_carries_the_mark_of_its_start(any_stack):
         assert os.getpgid(p.pid) == p.pid  # a process group of its own: stopping it reaches its children
 
 
+def test_the_components_are_forks_of_one_parent_that_imported_airflow(stack):
+    """Airflow is imported once per start, by the zygote (stacks/zygote.py); each component is a fork of it,
+    which `ps` shows as the Airflow command it runs, not as the zygote."""
+    state = json.loads(stack.statefile.read_text())
+    zygote = processes.alive(state["zygote"], state["mark"])
+    assert zygote is not None and zygote.cmdline()[1].endswith("zygote.py"), state
+    for name, rec in state["components"].items():
+        p = processes.alive(rec, state["mark"])
+        assert p.ppid() == zygote.pid, f"{name} is not a fork of the zygote"
+        assert p.cmdline()[0].startswith("airflow ") or p.cmdline()[0] == "airflow", (name, p.cmdline())
+
+
 # --- never a process the kit did not start -------------------------------------------------------
 def make(*args, home, port, auth="on"):
     """`make ARGS` with the stacks' homes in `home` and the ports given: never the user's own stack."""

@@ -1,0 +1,111 @@
+"""The parent of a stack's components: imports Airflow once, then forks each component from itself.
+
+    <venv>/bin/python stacks/zygote.py SPEC.json
+
+Started by stacks/stack.py with the Airflow venv's Python (so it imports nothing of the kit), marked
+and in a session of its own like any process of the kit (stacks/processes.py). Each component would
+otherwise import Airflow and its command line on its own, four processes at once on a laptop's cores
+(~2 CPU-s each); here the import happens once, `gc.freeze()` keeps the imported objects' pages shared
+by the forks, and each component is a fork that runs `airflow <its arguments>` as the CLI would: in a
+session of its own, its output in its own log, `ps` showing `airflow <arguments>`.
+
+SPEC.json: {"components": [{"name": .., "args": [..], "log": .., "nice": 0}, ..], "pids": PATH}. The
+zygote writes {name: pid} to PATH once every component is forked, then stays, the parent of them all:
+when one exits it writes its exit code beside its log (NAME.exit) and, once all have exited, exits.
+"""
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+import os
+import sys
+import traceback
+
+# Imported before the forks: what more than one component needs (the models, the task SDK, the
+# executors' and the jobs' modules). The api-server's app is its own and is built in its fork.
+SHARED = ("airflow.models", "airflow.sdk", "airflow.serialization.serialized_objects",
+          "airflow.jobs.scheduler_job_runner", "airflow.executors.local_executor",
+          "airflow.dag_processing.manager", "airflow.jobs.triggerer_job_runner",
+          "airflow.sdk.execution_time.supervisor")
+
+
+def prepare() -> None:
+    """Import Airflow, its command line and the SHARED modules this Airflow has; no database is touched."""
+    import airflow.__main__  # noqa: F401 - Airflow, its configuration and settings
+    from airflow.cli import cli_parser
+
+    cli_parser.get_parser()
+    for name in SHARED:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a module of Airflow 3 on Airflow 2.11: the other modules go on
+            if not name.startswith(exc.name or "?"):
+                raise
+    from airflow import settings
+
+    if getattr(settings, "engine", None) is not None:  # no pooled connection may be shared by the forks
+        settings.engine.dispose()
+
+
+def run(component: dict) -> None:
+    """In the fork: become `airflow <args>` in a session of its own, writing to its own log; never return."""
+    code = 1
+    try:
+        os.setsid()
+        if component.get("nice"):
+            os.nice(component["nice"])
+        log = os.open(component["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        sys.argv = ["airflow", *component["args"]]
+        from setproctitle import setproctitle
+
+        setproctitle(" ".join(sys.argv))
+        from airflow.__main__ import main
+
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        os._exit(code)
+
+
+def main(spec_path: str) -> int:
+    spec = json.loads(open(spec_path).read())
+    prepare()
+    gc.freeze()  # the objects imported so far stay where they are: the forks share their pages
+    children = {}
+    for component in spec["components"]:
+        pid = os.fork()
+        if pid == 0:
+            run(component)
+        children[pid] = component
+    partial = spec["pids"] + ".partial"
+    with open(partial, "w") as out:
+        json.dump({c["name"]: pid for pid, c in children.items()}, out)
+    os.replace(partial, spec["pids"])
+    while children:
+        pid, status = os.wait()
+        component = children.pop(pid, None)
+        if component:
+            code = os.waitstatus_to_exitcode(status)
+            with open(component["log"].removesuffix(".log") + ".exit", "w") as out:
+                out.write(str(code))
+            print(f"{component['name']} (pid {pid}) exited with code {code}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -31,7 +31,7 @@ from bench import cpu_seconds, free_port, load  # noqa: E402  (bench/bench.py)
 from stacks.stack import Stack  # noqa: E402
 
 
-def component_of(p: psutil.Process, names: list[str], pids: dict[int, str]) -> str:
+def component_of(p: psutil.Process, pids: dict[int, str]) -> str:
     """The component a process belongs to: the one whose recorded pid is it or one of its ancestors."""
     with contextlib.suppress(psutil.Error):
         for q in [p, *p.parents()]:
@@ -46,11 +46,12 @@ def sample(stack: Stack) -> dict[int, tuple[str, float]]:
     if not state:
         return {}
     pids = {rec["pid"]: name for name, rec in state["components"].items()}
-    names = list(state["components"])
+    if state.get("zygote"):
+        pids[state["zygote"]["pid"]] = "zygote"  # stacks/zygote.py: the components' parent
     found = {}
     for p in stack.processes():
         with contextlib.suppress(psutil.Error):
-            found[p.pid] = (component_of(p, names, pids), cpu_seconds(p))
+            found[p.pid] = (component_of(p, pids), cpu_seconds(p))
     return found
 
 

@@ -342,6 +342,8 @@ class Stack:
         while not pids.exists():
             code = self.zygote.poll()
             if code is not None or time.monotonic() - began > timeout:
+                processes.stop(self.mark, grace=5)  # the zygote, if it still runs, and any fork it made
+                self.zygote.poll()
                 log = self.logs / "zygote.log"
                 why = f"exited (exit code {code})" if code is not None else f"forked nothing in {timeout:.0f} s"
                 raise StackError(f"Airflow's components were not started: the zygote that starts them {why}. "

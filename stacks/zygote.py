@@ -87,6 +87,8 @@ def main(spec_path: str) -> int:
     prepare()
     gc.freeze()  # the objects imported so far stay where they are: the forks share their pages
     children = {}
+    sys.stdout.flush()  # nothing buffered may be written twice, by a fork too
+    sys.stderr.flush()
     for component in spec["components"]:
         pid = os.fork()
         if pid == 0:

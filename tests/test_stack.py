@@ -423,6 +423,23 @@ def test_a_component_that_exits_at_start_up_ends_the_start_with_its_name(auth):
     assert stack.processes() == [] and not stack.statefile.exists()
 
 
+class Hanging(Stack):
+    """A stack whose zygote never forks: a marked `sleep` in its place."""
+
+    def spawn_components(self, env):
+        return processes.spawn(["sleep", "300"], env, self.logs / "zygote.log", self.mark)
+
+
+@pytest.mark.live
+def test_a_zygote_that_forks_nothing_ends_the_start_and_is_stopped():
+    """A start whose zygote forks nothing in time says so, and leaves no process of it behind."""
+    plain = fresh_stack("zygote-hangs")
+    stack = Hanging(plain.major, home=plain.home, port=plain.port, project=plain.project, templates=plain.templates)
+    with pytest.raises(StackError, match="the zygote that starts them forked nothing in 3 s"):
+        stack.start(timeout=3)
+    assert stack.zygote.poll() is not None and processes.marked(stack.mark) == []
+
+
 # --- start-up cost ----------------------------------------------------------------------------------
 def test_migrate_is_skipped_while_the_schema_is_current(stack):
     """`airflow db migrate` takes ~4 s even with nothing to do: a start skips it while the database is

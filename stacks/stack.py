@@ -345,9 +345,11 @@ class Stack:
                 processes.stop(self.mark, grace=5)  # the zygote, if it still runs, and any fork it made
                 self.zygote.poll()
                 log = self.logs / "zygote.log"
-                why = f"exited (exit code {code})" if code is not None else f"forked nothing in {timeout:.0f} s"
-                raise StackError(f"Airflow's components were not started: the zygote that starts them {why}. "
-                                 f"The end of its log ({log}):\n{tail(log)}")
+                if code is None:
+                    raise StackError(f"Airflow was not healthy after {timeout:.0f} s (AIRFLOW_START_TIMEOUT): "
+                                     f"its components were not started yet; logs are in {self.logs}.")
+                raise StackError(f"Airflow's components were not started: the zygote that starts them exited "
+                                 f"(exit code {code}). The end of its log ({log}):\n{tail(log)}")
             time.sleep(0.05)
         return {name: record(pid) for name, pid in json.loads(pids.read_text()).items()}
 

@@ -11,7 +11,10 @@ session of its own, its output in its own log, `ps` showing `airflow <arguments>
 
 SPEC.json: {"components": [{"name": .., "args": [..], "log": .., "nice": 0}, ..], "pids": PATH}. The
 zygote writes {name: pid} to PATH once every component is forked, then stays, the parent of them all:
-when one exits it writes its exit code beside its log (NAME.exit) and, once all have exited, exits.
+when one exits it writes its exit code beside its log (NAME.exit) and, once all have exited, exits. A
+SIGTERM (`make down`) it passes on to the components still running, and it exits only once it has reaped
+them all: a component's CPU-seconds are added to the zygote's, and so to its starter's (`make test`
+counts them), only if the zygote outlives it.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import gc
 import importlib
 import json
 import os
+import signal
 import sys
 import traceback
 
@@ -94,6 +98,7 @@ def main(spec_path: str) -> int:
         if pid == 0:
             run(component)
         children[pid] = component
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop(children))
     partial = spec["pids"] + ".partial"
     with open(partial, "w") as out:
         json.dump({c["name"]: pid for pid, c in children.items()}, out)
@@ -107,6 +112,15 @@ def main(spec_path: str) -> int:
                 out.write(str(code))
             print(f"{component['name']} (pid {pid}) exited with code {code}", flush=True)
     return 0
+
+
+def stop(children: dict) -> None:
+    """SIGTERM to each component still running; the zygote goes on reaping them (and exits after the last)."""
+    for pid in list(children):
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:  # exited, not reaped yet
+            pass
 
 
 if __name__ == "__main__":

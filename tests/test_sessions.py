@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import socket
 import time
@@ -21,6 +22,7 @@ import requests
 from apikit.client import Airflow, AirflowAuthError, AirflowNotRunning
 from conftest import MAJOR, fresh_stack
 from helpers import environment, load_collection, run_body, run_newman, wait_until
+from stacks import processes
 
 pytestmark = pytest.mark.live  # a stack of the module's own
 PASSWORD = "kit-test-Pw-not-admin"
@@ -188,14 +190,31 @@ def kit_processes(home: str) -> list[str]:
     return found
 
 
+def cpu_seconds(p: psutil.Process) -> float:
+    """A process's CPU-seconds, with those of the children it has reaped."""
+    t = p.cpu_times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def test_stop_leaves_no_process_even_during_a_run(own_stack, own_af):
+    """`stop` leaves nothing behind, and the zygote outlives its components: it reaps each (its exit code
+    written beside its log), so their CPU-seconds reach whoever started the stack (`make test` counts them)."""
     home = str(own_stack.home)
     assert len(kit_processes(home)) >= 2, "the check would not see the stack's processes"
     for i in range(3):  # stop while runs are queued or running: their task processes go too
         own_af.post("/dags/dependent_dag/dagRuns", json=run_body(own_af, dag_run_id=f"kit_test_stop_{i}"))
     bearer(own_af)
     time.sleep(2)
+    state = json.loads(own_stack.statefile.read_text())
+    started = [processes.alive(rec, state["mark"]) for rec in [state["zygote"], *state["components"].values()]]
+    used = sum(cpu_seconds(p) for p in started)  # the zygote is this test's child: its stack started here
+    counted = resource.getrusage(resource.RUSAGE_CHILDREN)
     own_stack.stop()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    reaped = after.ru_utime + after.ru_stime - counted.ru_utime - counted.ru_stime
+    assert reaped >= used - 0.05, f"{reaped:.2f} CPU-s reached this process, the stack had used {used:.2f}"
+    exits = {name: (own_stack.logs / f"{name}.exit").exists() for name in state["components"]}
+    assert all(exits.values()), f"not reaped by the zygote (no exit code written): {exits}"
     wait_until(lambda: kit_processes(home), 10, "no process of the stack to be left (none outside its group)",
                until=lambda left: left == [])
     assert own_stack.processes() == [] and not own_stack.statefile.exists()

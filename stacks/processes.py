@@ -99,22 +99,27 @@ def ours(mark: str, records: list[dict] = (), variable: str = MARK) -> list[psut
     return list(found.values())
 
 
-def stop(mark: str, records: list[dict] = (), grace: float = 20, variable: str = MARK) -> int:
+def stop(mark: str, records: list[dict] = (), grace: float = 20, variable: str = MARK,
+         reaper: dict | None = None) -> int:
     """SIGTERM to our processes, SIGKILL to those left after `grace` seconds; returns how many there were.
 
     A whole process group is signalled only when it is the group of a recorded process (its leader)
-    and a process proven ours is in it now: so that children which cleared their environment go too."""
+    and a process proven ours is in it now: so that children which cleared their environment go too.
+    `reaper` (the record of the parent that reaps the others: stacks/zygote.py) gets its SIGKILL only if
+    it has not exited 5 s after the others got theirs: it reaps each, so that their CPU-seconds are counted."""
     leaders = {int(r["pid"]) for r in records}
+    reaping = {int(reaper["pid"])} if reaper else set()
     seen: set[int] = set()
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5)):
+    for sig, wait, spared in ((signal.SIGTERM, grace, set()), (signal.SIGKILL, 5, reaping), (signal.SIGKILL, 5, set())):
         procs = ours(mark, records, variable)  # again before SIGKILL: with any started meanwhile
         seen |= {p.pid for p in procs}
-        for group in {group_of(p.pid) for p in procs} & leaders:
+        for group in {group_of(p.pid) for p in procs} & (leaders - spared):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(group, sig)
         for p in procs:
-            with contextlib.suppress(psutil.Error):
-                p.send_signal(sig)
+            if p.pid not in spared:
+                with contextlib.suppress(psutil.Error):
+                    p.send_signal(sig)
         psutil.wait_procs(procs, timeout=wait)
     return len(seen)
 

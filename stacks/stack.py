@@ -573,7 +573,7 @@ class Stack:
                     print(f"{self.title} is not running.")
                 return
             records = recorded(state)
-            count = processes.stop(state["mark"], records, grace)
+            count = processes.stop(state["mark"], records, grace, reaper=state.get("zygote"))
             if self.zygote:  # reap our own child, if this object started it
                 self.zygote.poll()
             left = processes.ours(state["mark"], records)

@@ -440,6 +440,40 @@ def test_a_zygote_that_forks_nothing_ends_the_start_and_is_stopped():
     assert stack.zygote.poll() is not None and processes.marked(stack.mark) == []
 
 
+REAPER = """
+import os, signal, sys, time
+signal.signal(signal.SIGTERM, lambda *_: None)  # the zygote: it waits for its children
+child = os.fork()
+if child == 0:  # a component that outlasts its SIGTERM, in a session of its own
+    os.setsid()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    open(sys.argv[1] + ".pid", "w").write(str(os.getpid()))
+    time.sleep(300)
+    os._exit(0)
+os.waitpid(child, 0)
+open(sys.argv[1], "w").write("reaped")
+"""
+
+
+def test_a_stop_kills_the_zygote_only_after_it_has_reaped_the_rest(tmp_path):
+    """A component that outlasts its SIGTERM gets a SIGKILL; the zygote gets none until it has had the time
+    to reap it (else that component's CPU-seconds would be counted by nobody): here a stand-in of both."""
+    mark, reaped = processes.new_mark(), tmp_path / "reaped"
+    parent = processes.spawn([sys.executable, "-c", REAPER, str(reaped)], dict(os.environ),
+                             tmp_path / "reaper.log", mark)
+    try:
+        pid = tmp_path / "reaped.pid"
+        child = int(wait_until(lambda: pid.read_text() if pid.exists() else "", 30, step=0.1,
+                               what="the stand-in to fork its component", until=str.isdigit))
+        records = [processes.record(parent), processes.record(child)]
+        assert processes.stop(mark, records, grace=1, reaper=records[0]) == 2
+        assert reaped.exists(), "the zygote was killed before it reaped its component"
+        assert processes.marked(mark) == [] and parent.poll() is not None
+    finally:
+        processes.stop(mark, grace=1)
+        parent.poll()
+
+
 # --- start-up cost ----------------------------------------------------------------------------------
 def test_migrate_is_skipped_while_the_schema_is_current(stack):
     """`airflow db migrate` takes ~4 s even with nothing to do: a start skips it while the database is

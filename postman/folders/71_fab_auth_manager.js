@@ -20,6 +20,12 @@ function fabOnly() {
   if (pm.variables.get('authManager') !== 'fab') pm.execution.skipRequest();  // FAB's API: the FAB stack only
 }
 
+/** fabOnly(), then wait until the service's run, if there is one, has finished: the request deletes it. */
+function fabOnlyOnceTheRunHasEnded() {
+  fabOnly();
+  waitForRunsIfAny(60, runUrl('dependent_dag', 'kit_71_service'));
+}
+
 /** 0 · FAB's API, described by the server
  * @call GET {af.url}/auth/openapi.json
  *
@@ -41,10 +47,7 @@ prerequest: { fabOnly(); }
  * The pre-request script first waits until the run, if there is one, has finished: deleting a run the
  * scheduler still works on can stop Airflow 3.3's scheduler.
  */
-prerequest: {
-  fabOnly();
-  waitForRunsIfAny(60, runUrl('dependent_dag', 'kit_71_service'));
-}
+prerequest: { fabOnlyOnceTheRunHasEnded(); }
 
 /** 0c · Start clean: delete the lesson's user
  * @call DELETE /auth/fab/v1/users/{USER} in setup
@@ -211,10 +214,7 @@ test: { pm.test("revoked", () => pm.expect(pm.response.json().detail).to.eql('In
 /** Cleanup · Delete the run, once it has finished
  * @call PATCH /dags/{DAG_ID}/dagRuns in cleanup
  */
-prerequest: {
-  fabOnly();
-  waitForRunsIfAny(60, runUrl('dependent_dag', 'kit_71_service'));
-}
+prerequest: { fabOnlyOnceTheRunHasEnded(); }
 
 /** Cleanup · Delete the user
  * @call DELETE /auth/fab/v1/users/{USER} in cleanup

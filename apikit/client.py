@@ -222,7 +222,7 @@ class Airflow:
                                  f"{kwargs['timeout']} s, twice. It may be overloaded: try again, or "
                                  f"pass a longer timeout (Airflow(timeout=...)).") from None
         if self.verbose:
-            print(f"{method} {full} -> {r.status_code}")
+            print(echo_line(f"{method} {full}", r.status_code))
         if r.status_code == 404 and full.startswith("/api/v1") and self.major >= 3:
             raise AirflowAPIError(method, full, 404, f"Airflow {self.version} has no /api/v1 (removed "
                                   f"in Airflow 3): use {full.replace('/api/v1', '/api/v2', 1)}")
@@ -378,6 +378,22 @@ def local_url() -> str:
     if os.environ.get("AIRFLOW") == "2":
         return f"http://127.0.0.1:{os.environ.get('AIRFLOW2_PORT') or 8082}"
     return f"http://127.0.0.1:{os.environ.get('AIRFLOW_PORT') or 8080}"
+
+
+def echo_line(call: str, status: int, width: int = 120) -> str:
+    """`GET /api/v2/... -> 200`; a longer line than `width` is cut before a `/` onto indented lines, so that
+    a notebook's reader does not scroll sideways."""
+    line = f"{call} -> {status}"
+    if len(line) <= width:
+        return line
+    first, *segments = call.split("/")
+    lines, current = [], first
+    for segment in segments:
+        if len(current) + 1 + len(segment) > width - 8 and current.strip():  # 8: room for " -> 200"
+            lines.append(current)
+            current = "    "
+        current += "/" + segment
+    return "\n".join([*lines, f"{current} -> {status}"])
 
 
 def error_detail(r: requests.Response) -> Any:

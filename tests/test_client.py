@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from apikit import Airflow, AirflowAPIError, AirflowAuthError, AirflowError, AirflowNotRunning, frame
+from apikit.client import echo_line
 from conftest import free_port
 from helpers import delete_runs, run_body
 
@@ -159,6 +160,18 @@ def test_verbose_calls_show_method_path_status_and_quiet_ones_do_not(af, capsys)
     health = "/health" if af.major < 3 else "/monitor/health"
     assert capsys.readouterr().out.split("\n")[:-1] == [f"GET {af.api}/version -> 200",
                                                         f"GET {af.api}{health} -> 200"]
+
+
+@pytest.mark.parametrize("call", [  # lesson 31's XCom of a long run id (171 characters); lesson 30's (127)
+    "GET /api/v2/dags/s3_file_arrived/dagRuns/s3__kit-landing-zone_sales_2024-05-14_orders_batch_1.csv__"
+    "4029080f7f06647a/taskInstances/plan_load/xcomEntries/return_value",
+    "GET /api/v2/dags/asset_two_inputs/dagRuns/asset_triggered__2026-12-07T07:12:24.543646+00:00_cjMbwTjf"
+    "/upstreamAssetEvents"])
+def test_a_long_call_is_echoed_on_lines_cut_before_a_slash(call):
+    lines = echo_line(call, 200).split("\n")
+    assert len(lines) > 1 and all(len(line) <= 120 for line in lines), lines
+    assert "".join(line.strip() for line in lines) == f"{call} -> 200"
+    assert echo_line("GET /api/v2/dags", 200) == "GET /api/v2/dags -> 200"
 
 
 def test_a_frame_shows_what_the_api_sent():

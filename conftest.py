@@ -33,6 +33,13 @@ TEMPLATES = TEST_HOME / "templates"  # migrated databases, one per Airflow versi
 AIRFLOW_3_ONLY = {path.name for path in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")  # said in the intro
                   if "**Airflow 3 only**" in "".join(json.loads(path.read_text())["cells"][0]["source"])}
 MAJOR = os.environ.get("KIT_AIRFLOW", "3")
+# `make test` runs each version's suite in two pytests at once (scripts/test.sh), each with stacks of its
+# own: KIT_TEST_PART=lessons, the notebooks, tests/test_notebooks.py (what each lesson leaves behind, checked
+# right after its last cell) and tests/test_postman.py (the collection built from the lessons, run by newman);
+# KIT_TEST_PART=tests, the other files of tests/
+PART = os.environ.get("KIT_TEST_PART", "")
+PARTS = ("tests", "lessons")
+assert PART in ("", *PARTS), f"KIT_TEST_PART={PART!r}: leave it unset for the whole suite, or give one of {PARTS}"
 OTHER = {"3": "2", "2": "3"}[MAJOR]
 MIGRATION = "90_migration.ipynb"  # talks to an Airflow 2 and an Airflow 3
 FAB_LESSON = "71_fab_auth_manager.ipynb"  # talks to the FAB stack (`make airflow AUTH=fab`)
@@ -71,11 +78,20 @@ def notebook_items(items) -> dict[str, list]:
     return found
 
 
+LESSON_TESTS = {"test_notebooks.py", "test_postman.py"}  # the lessons' part: the notebooks, and these
+
+
+def part_of(item) -> str:
+    """The part of the suite a test belongs to (KIT_TEST_PART): the lessons, or the tests."""
+    return "lessons" if item.path.suffix == ".ipynb" or item.path.name in LESSON_TESTS else "tests"
+
+
 def pytest_collection_modifyitems(config, items):
     other = f"airflow{OTHER}"
 
-    def left_out(item) -> bool:  # 08 already ran in the Airflow 3 run, against both versions
-        return other in item.keywords or (MAJOR == "2" and MIGRATION in item.nodeid)
+    def left_out(item) -> bool:  # 90 already ran in the Airflow 3 run, against both versions
+        return other in item.keywords or (MAJOR == "2" and MIGRATION in item.nodeid) or \
+            (PART != "" and part_of(item) != PART)
 
     config.hook.pytest_deselected(items=[item for item in items if left_out(item)])
     items[:] = [item for item in items if not left_out(item)]
@@ -100,7 +116,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_report_header(config):
-    return [f"Airflow {Stack(MAJOR).version} (KIT_AIRFLOW={MAJOR}); stacks in {TEST_HOME}",
+    return [f"Airflow {Stack(MAJOR).version} (KIT_AIRFLOW={MAJOR}{', KIT_TEST_PART=' + PART if PART else ''}); "
+            f"stacks in {TEST_HOME}",
             f"each lesson is first stopped at a cell chosen at random: KIT_STOP_SEED={STOP_SEED} replays it"]
 
 
@@ -115,7 +132,7 @@ def fresh_stack(name: str, port: int | None = None, **kwargs) -> Stack:
         raise AssertionError("`make check` starts no Airflow, but this test does: mark it "
                              "@pytest.mark.live (tests that use the `stack` fixture are marked already)")
     kwargs.setdefault("major", MAJOR)
-    home = TEST_HOME / f"{name}-{kwargs['major']}"
+    home = TEST_HOME / f"{name}-{kwargs['major']}{'-' + PART if PART else ''}"
     Stack(kwargs["major"], home=home).stop(quiet=True)  # one left by an interrupted run (if it proves ours)
     shutil.rmtree(home, ignore_errors=True)
     project = home / "project"

@@ -1,12 +1,13 @@
 """The report `make test` prints at its end: where its time went, in seconds per test file (each notebook
-apart) for each Airflow version, read from the JUnit reports the last `make test` wrote
-(.airflow-test/airflow3.xml, airflow2.xml). Run it alone to see the last run's again:
+apart) for each Airflow version, read from the JUnit reports the last `make test` wrote in .airflow-test/
+(airflow3-tests.xml and airflow3-lessons.xml, Airflow 3's two parts; airflow2.xml). Run it alone to see
+the last run's again:
 
     .venv/bin/python scripts/test_report.py [--rows 12] [--home .airflow-test]
 
 A test's time includes its fixtures' set-up and tear-down, so a shared stack's start counts in the
-first test of the pass that needs it. The two versions run at the same time on the same cores: each
-column is wall time within its own pass, not CPU time.
+first test of the pytest that needs it. The pytests run at the same time on the same cores: a figure is
+wall time within its own pytest, not CPU time, and a version's "in all" adds up those of its parts.
 """
 from __future__ import annotations
 
@@ -25,6 +26,19 @@ def seconds_per_file(report: Path) -> dict[str, float]:
     found: dict[str, float] = defaultdict(float)
     for case in ET.parse(report).getroot().iter("testcase"):
         found[case.get("file", "?")] += float(case.get("time") or 0)  # junit_family=xunit1 names the file
+    return dict(found)
+
+
+def seconds_per_version(home: Path, major: str) -> dict[str, float] | None:
+    """{test file or notebook: seconds} from the reports of one version: airflowN.xml, or one per part
+    (airflow3-tests.xml, airflow3-lessons.xml: the two pytests of Airflow 3 in the whole suite); None if none."""
+    reports = sorted(home.glob(f"airflow{major}.xml")) + sorted(home.glob(f"airflow{major}-*.xml"))
+    if not reports:
+        return None
+    found: dict[str, float] = defaultdict(float)
+    for report in reports:
+        for file, seconds in seconds_per_file(report).items():
+            found[file] += seconds
     return dict(found)
 
 
@@ -49,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", type=Path, default=REPO / ".airflow-test", help="make test's KIT_TEST_HOME")
     parser.add_argument("--rows", type=int, default=12, help="how many files to show (the slowest)")
     args = parser.parse_args(argv)
-    columns = {NAMES[m]: seconds_per_file(args.home / f"airflow{m}.xml")
-               for m in NAMES if (args.home / f"airflow{m}.xml").exists()}
+    columns = {NAMES[m]: seconds_per_version(args.home, m) for m in NAMES}
+    columns = {name: column for name, column in columns.items() if column is not None}
     if not columns:
         print(f"No JUnit report in {args.home}: run `make test` first.", file=sys.stderr)
         return 1

@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import MAJOR, TEMPLATES
+from conftest import LESSON_TESTS, MAJOR, TEMPLATES
 from helpers import wait_until
 from scripts import test_report  # scripts/test_report.py
 from stacks.paths import REPO
@@ -31,8 +31,9 @@ def inner_env(tmp_path: Path, **extra: str) -> dict:
     home.mkdir()
     if TEMPLATES.exists():
         (home / "templates").symlink_to(TEMPLATES)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "PYTEST")) and k not in
-           ("KIT_AIRFLOW", "KIT_TEST_HOME", "KIT_TEST_VERSIONS", "KIT_CHECK_ONLY")}  # KIT_TEST_SESSIONS stays
+    # none of this session's settings, but its mark (KIT_TEST_SESSIONS): the inner suite's processes carry it too
+    outer = ("KIT_AIRFLOW", "KIT_TEST_HOME", "KIT_TEST_VERSIONS", "KIT_TEST_PART", "KIT_CHECK_ONLY")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "PYTEST")) and k not in outer}
     env.update(KIT_TEST_HOME=str(home), **extra)
     return env
 
@@ -173,15 +174,44 @@ def test_sigterm_to_make_test_leaves_nothing_behind(tmp_path):
     assert checkout_files() == before
 
 
+def collect(tmp_path: Path, part: str) -> subprocess.Popen:
+    """A pytest of Airflow 3's suite that lists the tests it would run, with KIT_TEST_PART=part (or unset)."""
+    (tmp_path / (part or "whole")).mkdir()
+    env = inner_env(tmp_path / (part or "whole"), KIT_AIRFLOW="3", **({"KIT_TEST_PART": part} if part else {}))
+    return subprocess.Popen([sys.executable, "-m", "pytest", "--collect-only", "-q"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.mark.airflow3  # conftest selects by part on both versions alike: one version's collections prove it
+def test_the_two_parts_of_the_suite_run_every_test_once(tmp_path):
+    """`make test` runs each version's suite in two pytests at once (KIT_TEST_PART): together they run every
+    test of the whole suite, none twice, and the lessons' part has every notebook with the check of what
+    it leaves behind (tests/test_notebooks.py inserts each right after its notebook's last cell) and the
+    Postman collection built from them."""
+    pytests = {part: collect(tmp_path, part) for part in ("", "tests", "lessons")}  # at once: ~6 s each
+    ids = {}
+    for part, listing in pytests.items():
+        out, _ = listing.communicate(timeout=120)
+        assert listing.returncode == 0, out[-3000:]
+        ids[part] = {line for line in out.splitlines() if "::" in line}
+    whole, tests, lessons = ids[""], ids["tests"], ids["lessons"]
+    assert tests and lessons and not tests & lessons
+    assert tests | lessons == whole, sorted(whole ^ (tests | lessons))[:20]
+    notebooks = {str(p.relative_to(REPO)) for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    assert {i.split("::")[0] for i in lessons} == notebooks | {f"tests/{name}" for name in LESSON_TESTS}
+
+
 # --- what `make test` prints at its end ----------------------------------------------------------------
 def test_the_report_sums_each_file_per_version(tmp_path, capsys):
-    """What `make test` prints at its end: seconds per file and version, from the JUnit reports."""
-    def report(major, cases):
+    """What `make test` prints at its end: seconds per file and version, from the JUnit reports (Airflow 3's
+    two parts, airflow3-tests.xml and airflow3-lessons.xml, in one column)."""
+    def report(name, cases):
         rows = "".join(f'<testcase file="{f}" name="t{i}" time="{t}"/>' for i, (f, t) in enumerate(cases))
-        (tmp_path / f"airflow{major}.xml").write_text(f"<testsuites><testsuite>{rows}</testsuite></testsuites>")
+        (tmp_path / f"{name}.xml").write_text(f"<testsuites><testsuite>{rows}</testsuite></testsuites>")
 
-    report("3", [("test_one.py", 10), ("test_one.py", 5), ("lesson.ipynb", 40), ("test_two.py", 1)])
-    report("2", [("test_one.py", 7), ("test_two.py", 2)])
+    report("airflow3-tests", [("test_one.py", 10), ("test_one.py", 5), ("test_two.py", 1)])
+    report("airflow3-lessons", [("lesson.ipynb", 40)])
+    report("airflow2", [("test_one.py", 7), ("test_two.py", 2)])
     assert test_report.main(["--home", str(tmp_path), "--rows", "2"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split() == ["Airflow", "3", "Airflow", "2.11"]

@@ -1,6 +1,6 @@
 """The report `make test` prints at its end: where its time went, in seconds per test file (each notebook
 apart) for each Airflow version, read from the JUnit reports the last `make test` wrote in .airflow-test/
-(airflow3-tests.xml and airflow3-lessons.xml, Airflow 3's two parts; airflow2.xml). Run it alone to see
+(airflow3-tests.xml and airflow3-lessons.xml, Airflow 3's two parts; airflow2-*.xml). Run it alone to see
 the last run's again:
 
     .venv/bin/python scripts/test_report.py [--rows 12] [--home .airflow-test]
@@ -31,7 +31,7 @@ def seconds_per_file(report: Path) -> dict[str, float]:
 
 def seconds_per_version(home: Path, major: str) -> dict[str, float] | None:
     """{test file or notebook: seconds} from the reports of one version: airflowN.xml, or one per part
-    (airflow3-tests.xml, airflow3-lessons.xml: the two pytests of Airflow 3 in the whole suite); None if none."""
+    (airflow3-tests.xml, airflow3-lessons.xml: a version's two pytests in the whole suite); None if none."""
     reports = sorted(home.glob(f"airflow{major}.xml")) + sorted(home.glob(f"airflow{major}-*.xml"))
     if not reports:
         return None

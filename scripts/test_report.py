@@ -21,24 +21,16 @@ REPO = Path(__file__).resolve().parent.parent
 NAMES = {"3": "Airflow 3", "2": "Airflow 2.11"}
 
 
-def seconds_per_file(report: Path) -> dict[str, float]:
-    """{test file or notebook: seconds} from one pytest JUnit report."""
-    found: dict[str, float] = defaultdict(float)
-    for case in ET.parse(report).getroot().iter("testcase"):
-        found[case.get("file", "?")] += float(case.get("time") or 0)  # junit_family=xunit1 names the file
-    return dict(found)
-
-
-def seconds_per_version(home: Path, major: str) -> dict[str, float] | None:
-    """{test file or notebook: seconds} from the reports of one version: airflowN.xml, or one per part
+def seconds_per_file(home: Path, major: str) -> dict[str, float] | None:
+    """{test file or notebook: seconds} from the JUnit reports of one version: airflowN.xml, or one per part
     (airflow3-tests.xml, airflow3-lessons.xml: a version's two pytests in the whole suite); None if none."""
-    reports = sorted(home.glob(f"airflow{major}.xml")) + sorted(home.glob(f"airflow{major}-*.xml"))
+    reports = [*home.glob(f"airflow{major}.xml"), *home.glob(f"airflow{major}-*.xml")]
     if not reports:
         return None
     found: dict[str, float] = defaultdict(float)
     for report in reports:
-        for file, seconds in seconds_per_file(report).items():
-            found[file] += seconds
+        for case in ET.parse(report).getroot().iter("testcase"):
+            found[case.get("file", "?")] += float(case.get("time") or 0)  # junit_family=xunit1 names the file
     return dict(found)
 
 
@@ -63,8 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", type=Path, default=REPO / ".airflow-test", help="make test's KIT_TEST_HOME")
     parser.add_argument("--rows", type=int, default=12, help="how many files to show (the slowest)")
     args = parser.parse_args(argv)
-    columns = {NAMES[m]: seconds_per_version(args.home, m) for m in NAMES}
-    columns = {name: column for name, column in columns.items() if column is not None}
+    columns = {NAMES[m]: column for m in NAMES if (column := seconds_per_file(args.home, m)) is not None}
     if not columns:
         print(f"No JUnit report in {args.home}: run `make test` first.", file=sys.stderr)
         return 1

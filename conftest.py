@@ -18,13 +18,11 @@ import runpy
 import shutil
 import signal
 import socket
-import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from scripts import doctor  # scripts/doctor.py: the tools the tests need
 from stacks import processes
 from stacks.paths import REPO, TEST_HOME  # KIT_TEST_HOME: two test runs share a checkout, not a stack
 from stacks.stack import Stack, StackError
@@ -344,14 +342,5 @@ def af(stack):
 @pytest.fixture(scope="session")
 def newman() -> Path:
     """newman from postman/node_modules, installed from postman/package-lock.json when it is missing."""
-    postman = REPO / "postman"
-    script = postman / "node_modules" / "newman" / "bin" / "newman.js"
-    if not script.exists():
-        npm = shutil.which("npm")
-        tools = doctor.test_tool_checks()
-        assert npm and tools["node"].ok, "newman needs Node.js 18 or newer with npm (`make doctor` checks): " \
-            f"{tools['node'].fix}; then: npm ci --prefix postman"
-        subprocess.run([npm, "ci", "--prefix", str(postman), "--no-audit", "--no-fund"], check=True,
-                       timeout=600, stdout=subprocess.DEVNULL)
-    assert script.exists(), f"npm ci --prefix postman did not install {script}"
-    return script
+    from helpers import install_newman
+    return install_newman()

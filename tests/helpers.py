@@ -1,10 +1,12 @@
 """Helpers that several test modules share (the stacks themselves are in conftest.py)."""
 from __future__ import annotations
 
+import fcntl
 import http.server
 import json
 import os
 import re
+import shutil
 import subprocess
 import threading
 import time
@@ -224,6 +226,24 @@ def live_values() -> dict:
     if os.environ.get("AIRFLOW_TOKEN"):
         values.update(authMode="token", token=os.environ["AIRFLOW_TOKEN"])
     return values
+
+
+def install_newman(folder: Path = POSTMAN) -> Path:
+    """newman from `folder`/node_modules, installed from its package-lock.json when it is missing. Under a
+    lock on that package-lock.json: `make test`'s pytests reach this at about the same time, and an
+    `npm ci` started while another is unpacking deletes the other's files (both fail, exit 217)."""
+    script = folder / "node_modules" / "newman" / "bin" / "newman.js"
+    with open(folder / "package-lock.json") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not script.exists():
+            npm = shutil.which("npm")
+            tools = doctor.test_tool_checks()
+            assert npm and tools["node"].ok, "newman needs Node.js 18 or newer with npm (`make doctor` " \
+                f"checks): {tools['node'].fix}; then: npm ci --prefix postman"
+            subprocess.run([npm, "ci", "--prefix", str(folder), "--no-audit", "--no-fund"], check=True,
+                           timeout=600, stdout=subprocess.DEVNULL)
+    assert script.exists(), f"npm ci --prefix {folder} did not install {script}"
+    return script
 
 
 def run_newman(newman: Path, env_file: Path, tmp_path: Path, folders=(), timeout=900,

@@ -99,6 +99,27 @@ def builder():
     return build_collection
 
 
+@pytest.mark.live  # installs newman, twice
+@pytest.mark.airflow3  # npm does the same whichever Airflow the suite runs
+def test_two_pytests_that_need_newman_at_once_install_it_once(tmp_path):
+    """make test's pytests ask for newman at about the same time. The second waits for the first's
+    install and uses it: one `npm ci` unpacking while another starts leaves neither installed (exit 217,
+    seen in CI). Here in a copy of postman/'s package files, the second asking 2 s after the first."""
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(POSTMAN / name, tmp_path / name)
+    ask = ("import sys, time; from pathlib import Path; sys.path.insert(0, 'tests'); time.sleep(float(sys.argv[1]));"
+           " from helpers import install_newman; print(install_newman(Path(sys.argv[2])))")
+    askers = [subprocess.Popen([sys.executable, "-c", ask, str(delay), str(tmp_path)], cwd=REPO, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for delay in (0, 2)]
+    answers = [asker.communicate(timeout=600) for asker in askers]
+    script = tmp_path / "node_modules" / "newman" / "bin" / "newman.js"
+    for asker, (out, err) in zip(askers, answers):
+        assert asker.returncode == 0 and out.strip() == str(script), err[-3000:]
+    version = subprocess.run(["node", str(script), "--version"], capture_output=True, text=True, timeout=60)
+    locked = json.loads((POSTMAN / "package-lock.json").read_text())["packages"]["node_modules/newman"]["version"]
+    assert version.stdout.strip() == locked
+
+
 def notebook_file(tmp_path: Path, *cells: str | tuple[str, str]) -> Path:
     """notebooks/99_test.ipynb in tmp_path, whose code cells are `cells` (a markdown cell before each): a
     source, or (cell id, source); a cell without an id of its own is `cell-N`."""

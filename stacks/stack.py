@@ -151,9 +151,6 @@ class Stack:
                 "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "3",
                 "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": PARSE_UNCHANGED_EVERY,
                 "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
-                # The scheduler loop sleeps 0.2 s when idle (default 1 s): each run waits for a
-                # loop three times (run start, second task, run end).
-                "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
                 # A task's supervisor notices its task has exited within 1 s (default: up to 5 s,
                 # its heartbeat interval), so a finished task frees its slot at once.
                 "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
@@ -171,8 +168,6 @@ class Stack:
                 # One task at a time, the only way SQLite allows on 2.x, run in a fork of the scheduler
                 # instead of a new Python per task (plugins/forking_sequential_executor.py)
                 "AIRFLOW__CORE__EXECUTOR": "forking_sequential_executor.ForkingSequentialExecutor",
-                # The scheduler loop sleeps 0.2 s when idle (default 1 s), as on 3.x
-                "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
                 "AIRFLOW__API__AUTH_BACKENDS":
                     "airflow.api.auth.backend.basic_auth,airflow.api.auth.backend.session",
                 "AIRFLOW__WEBSERVER__WEB_SERVER_HOST": "127.0.0.1",
@@ -329,7 +324,9 @@ class Stack:
         components = [{"name": name, "args": args, "log": str(self.logs / f"{name}.log"),
                        # The triggerer runs at a lower CPU priority: the start is CPU-bound, health needs
                        # the other three, and no kit DAG defers a task at once.
-                       "nice": 10 if name == "triggerer" else 0}
+                       "nice": 10 if name == "triggerer" else 0,
+                       # Its idle sleep ends when the database changes (stacks/zygote.py, wake_on_commit)
+                       "wake_on_commit": name == "scheduler"}
                       for name, args in self.components().items()]
         spec = self.home / "zygote.json"
         spec.write_text(json.dumps({"pids": str(self.home / "components.json"), "components": components}))

@@ -9,12 +9,14 @@ otherwise import Airflow and its command line on its own, four processes at once
 by the forks, and each component is a fork that runs `airflow <its arguments>` as the CLI would: in a
 session of its own, its output in its own log, `ps` showing `airflow <arguments>`.
 
-SPEC.json: {"components": [{"name": .., "args": [..], "log": .., "nice": 0}, ..], "pids": PATH}. The
+SPEC.json: {"components": [{"name": .., "args": [..], "log": .., "nice": 0, "wake_on_commit": false}, ..],
+"pids": PATH}. The
 zygote writes {name: pid} to PATH once every component is forked, then stays, the parent of them all:
 when one exits it writes its exit code beside its log (NAME.exit) and, once all have exited, exits. A
 SIGTERM (`make down`) it passes on to the components still running, and it exits only once it has reaped
 them all: a component's CPU-seconds are added to the zygote's, and so to its starter's (`make test`
-counts them), only if the zygote outlives it.
+counts them), only if the zygote outlives it. A component marked "wake_on_commit" (the scheduler) ends
+its idle sleep as soon as another process commits to the database (wake_on_commit()).
 """
 from __future__ import annotations
 
@@ -23,8 +25,11 @@ import importlib
 import json
 import os
 import signal
+import sqlite3
 import sys
+import time
 import traceback
+import types
 
 # Imported before the forks: what more than one component needs (the models, the task SDK, the
 # executors' and the jobs' modules). The api-server's app is its own and is built in its fork.
@@ -52,6 +57,46 @@ def prepare() -> None:
         settings.engine.dispose()
 
 
+POLL = 0.02  # s: how often a waking sleep asks SQLite whether the database changed
+
+
+def waking_sleep(database: str):
+    """A `time.sleep` that ends early, as soon as another connection commits to the SQLite `database`
+    (`PRAGMA data_version` changes: SQLite's own way of telling), or after the time given otherwise."""
+    connection = sqlite3.connect(database, isolation_level=None, check_same_thread=False)  # never writes
+
+    def changes() -> int:
+        return connection.execute("PRAGMA data_version").fetchone()[0]
+
+    def sleep(seconds: float) -> None:
+        deadline, before = time.monotonic() + seconds, changes()
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(POLL, left))
+            if changes() != before:
+                return
+
+    return sleep
+
+
+def wake_on_commit() -> None:
+    """The scheduler sleeps between two loops when it has nothing to do (`[scheduler]
+    scheduler_idle_sleep_time`, 1 s): each step of a run (queued, its tasks scheduled, success) waits for
+    the next loop, and a shorter sleep makes an idle scheduler loop, and use CPU, all the time. Here its
+    sleep ends as soon as another process commits to the database (a trigger, a task's new state, a parsed
+    DAG), and after the full second otherwise, as stock Airflow's. That sleep is the one call to
+    `time.sleep` in airflow/jobs/scheduler_job_runner.py (both versions; tests/test_stack.py checks):
+    that module's `time` becomes the time module with a waking sleep. Nothing else of the scheduler changes."""
+    from airflow.configuration import conf
+    from airflow.jobs import scheduler_job_runner
+    from sqlalchemy.engine import make_url
+
+    url = make_url(conf.get("database", "sql_alchemy_conn"))
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return
+    scheduler_job_runner.time = types.SimpleNamespace(**{**vars(time), "sleep": waking_sleep(url.database)})
+    print("The scheduler's idle sleep ends when the database changes (stacks/zygote.py).", flush=True)
+
+
 def run(component: dict) -> None:
     """In the fork: become `airflow <args>` in a session of its own, writing to its own log; never return."""
     code = 1
@@ -67,6 +112,8 @@ def run(component: dict) -> None:
         from setproctitle import setproctitle
 
         setproctitle(" ".join(sys.argv))
+        if component.get("wake_on_commit"):
+            wake_on_commit()
         from airflow.__main__ import main
 
         main()

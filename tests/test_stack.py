@@ -1,6 +1,7 @@
 """The stack: 127.0.0.1 only, harmless to start twice (one after the other or at once), ready for a first
 trigger when its start returns, clear about a busy port, clean to stop; it signals only its own processes,
 also after a change of the clock, names a component that dies, and recovers from a crash."""
+import ast
 import contextlib
 import json
 import os
@@ -10,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from contextlib import closing
 from datetime import datetime
@@ -21,7 +23,7 @@ from apikit.client import Airflow, AirflowAPIError
 from bench import bench  # bench/bench.py
 from conftest import MAJOR, STACK_KINDS, free_port, fresh_stack
 from helpers import delete_runs, trigger, wait_for_dags, wait_until
-from stacks import processes
+from stacks import processes, zygote
 from stacks.paths import REPO
 from stacks.stack import Stack, StackError, dags_in, local_stack, macos_fork_safety
 
@@ -301,6 +303,47 @@ def test_the_components_are_forks_of_one_parent_that_imported_airflow(stack):
         p = processes.alive(rec, state["mark"])
         assert p.ppid() == zygote.pid, f"{name} is not a fork of the zygote"
         assert p.cmdline()[0].startswith("airflow ") or p.cmdline()[0] == "airflow", (name, p.cmdline())
+
+
+# --- the scheduler's idle sleep -------------------------------------------------------------------
+def test_the_schedulers_idle_sleep_ends_when_another_process_commits(tmp_path):
+    """stacks/zygote.py's waking sleep: the full time while nothing changes, even after a commit made
+    just before it began; over as soon as another connection commits."""
+    database = tmp_path / "airflow.db"
+    with closing(sqlite3.connect(database, isolation_level=None)) as db:
+        db.execute("PRAGMA journal_mode=WAL")  # as Airflow's SQLite database
+        db.execute("CREATE TABLE dag_run (id INTEGER)")
+        sleep = zygote.waking_sleep(str(database))
+        began = time.monotonic()
+        sleep(0.5)
+        assert time.monotonic() - began >= 0.5
+        threading.Timer(0.3, lambda: sqlite3.connect(database, isolation_level=None)
+                        .execute("INSERT INTO dag_run VALUES (1)").connection.close()).start()
+        began = time.monotonic()
+        sleep(20)
+        assert time.monotonic() - began < 10, "the sleep went on after a commit"
+
+
+def test_the_scheduler_sleeps_where_the_zygote_wakes_it():
+    """The waking sleep replaces `time` in Airflow's scheduler module: there, `time` must be the module
+    imported whole and its one use the idle sleep of the scheduler's loop. An Airflow that sleeps
+    elsewhere, or otherwise, would leave the scheduler sleeping as stock, or waking too early."""
+    source = Stack(MAJOR).venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / \
+        "site-packages" / "airflow" / "jobs" / "scheduler_job_runner.py"
+    tree = ast.parse(source.read_text())
+    imports = [n for n in tree.body if isinstance(n, ast.Import) and any(a.name == "time" for a in n.names)]
+    assert [a.asname for n in imports for a in n.names if a.name == "time"] == [None], source
+    uses = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+            and n.value.id == "time"]
+    assert [u.attr for u in uses] == ["sleep"], f"{source} uses time.{[u.attr for u in uses]}"
+    call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.func is uses[0])
+    assert "_scheduler_idle_sleep_time" in ast.unparse(call), ast.unparse(call)
+
+
+def test_the_stacks_scheduler_wakes_on_commit(any_stack):
+    """Each kind of stack's scheduler sleeps the waking sleep (it says so in its log)."""
+    log = (any_stack.logs / "scheduler.log").read_text()
+    assert "The scheduler's idle sleep ends when the database changes" in log
 
 
 # --- never a process the kit did not start -------------------------------------------------------

@@ -54,6 +54,11 @@ ROLE_USERS = ("viewer", "user", "op")
 # dags folder's listing interval (3 s, below); this only re-runs unchanged files, which on an idle stack
 # was its largest use of CPU: 13 files every 10 s, ~10 CPU-s a minute (docs/benchmarks.md).
 PARSE_UNCHANGED_EVERY = "120"
+# How the kit's user's password is stored where it is in the database (2.x, FAB): werkzeug's format, with
+# 1,000 PBKDF2 rounds instead of werkzeug's default scrypt (N=32768). On 2.x every API call signs in with
+# Basic auth, and FAB checks the password against this each time: scrypt took ~0.1 CPU-s a call, more
+# than the rest of the call. For admin:admin on 127.0.0.1; users made through the API get the default.
+PASSWORD_HASH = "pbkdf2:sha256:1000"
 
 
 def airflow_version_pinned(major: str) -> str:
@@ -422,6 +427,8 @@ class Stack:
                                       stderr=subprocess.STDOUT)
             if done.returncode != 0 and step[0] == "db":
                 raise StackError(f"`airflow {' '.join(step)}` failed:\n{tail(self.logs / 'setup.log')}")
+        if len(steps) > 1:
+            self.store_password(database)
         marker.write_text(json.dumps(self.schema()))
         if template and fresh:
             template.parent.mkdir(parents=True, exist_ok=True)
@@ -429,6 +436,15 @@ class Stack:
             with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(partial)) as copy:
                 source.backup(copy)  # with what is still in its write-ahead log (a file copy is not)
             os.replace(partial, template)  # whole or not at all, for a stack starting beside this one
+
+    def store_password(self, database: Path) -> None:
+        """The kit's user's password, hashed as PASSWORD_HASH says, by werkzeug (in this Airflow's venv)."""
+        code = ("import sys; from werkzeug.security import generate_password_hash; "
+                "print(generate_password_hash(sys.stdin.read(), method=sys.argv[1]))")
+        hashed = subprocess.run([str(self.venv / "bin" / "python"), "-c", code, PASSWORD_HASH], input=self.password,
+                                capture_output=True, text=True, check=True).stdout.strip()
+        with closing(sqlite3.connect(database)) as db, db:
+            db.execute("UPDATE ab_user SET password = ? WHERE username = ?", (hashed, self.username))
 
     def template(self) -> Path | None:
         """The template database for this stack: one per Airflow version (on 2.x and with FAB, where the
@@ -438,7 +454,8 @@ class Stack:
         name = f"airflow-{self.version}{'-fab' if self.fab else ''}"
         if self.major == "2" or self.fab:
             import hashlib
-            name += "-" + hashlib.sha256(f"{self.username}:{self.password}".encode()).hexdigest()[:12]
+            user = f"{self.username}:{self.password}:{PASSWORD_HASH}"
+            name += "-" + hashlib.sha256(user.encode()).hexdigest()[:12]
         return self.templates / f"{name}.db"
 
     def schema(self) -> dict:

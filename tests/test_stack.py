@@ -18,6 +18,7 @@ from datetime import datetime
 
 import psutil
 import pytest
+import requests
 
 from apikit.client import Airflow, AirflowAPIError
 from bench import bench  # bench/bench.py
@@ -303,6 +304,23 @@ def test_the_components_are_forks_of_one_parent_that_imported_airflow(stack):
         p = processes.alive(rec, state["mark"])
         assert p.ppid() == zygote.pid, f"{name} is not a fork of the zygote"
         assert p.cmdline()[0].startswith("airflow ") or p.cmdline()[0] == "airflow", (name, p.cmdline())
+
+
+# --- the kit's user, where it is in the database ----------------------------------------------------
+@pytest.mark.parametrize("kind", ["fab_stack"] if MAJOR == "3" else ["stack"])
+def test_the_kits_user_has_a_password_cheap_to_check(kind, request):
+    """On 2.x (and on the FAB stack) the kit's user is in the database; every Basic-auth call checks its
+    password there: stored with 1,000 PBKDF2 rounds (PASSWORD_HASH), not werkzeug's default scrypt."""
+    stack = request.getfixturevalue(kind)
+    with closing(sqlite3.connect(f"file:{stack.home / 'airflow.db'}?mode=ro", uri=True)) as db:
+        stored = db.execute("SELECT password FROM ab_user WHERE username = ?", (stack.username,)).fetchone()[0]
+    assert stored.startswith("pbkdf2:sha256:1000$"), stored.split("$")[0]
+    if kind == "fab_stack":  # signs in with it
+        signed_in = requests.post(f"{stack.url}/auth/token", timeout=30,
+                                  json={"username": stack.username, "password": stack.password})
+    else:
+        signed_in = requests.get(f"{stack.url}/api/v1/dags", auth=(stack.username, stack.password), timeout=30)
+    assert signed_in.ok, signed_in.text
 
 
 # --- the scheduler's idle sleep -------------------------------------------------------------------

@@ -307,6 +307,7 @@ def test_the_components_are_forks_of_one_parent_that_imported_airflow(stack):
 
 
 # --- the kit's user, where it is in the database ----------------------------------------------------
+@pytest.mark.live
 @pytest.mark.parametrize("kind", ["fab_stack"] if MAJOR == "3" else ["stack"])
 def test_the_kits_user_has_a_password_cheap_to_check(kind, request):
     """On 2.x (and on the FAB stack) the kit's user is in the database; every Basic-auth call checks its

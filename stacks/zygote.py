@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 import importlib
 import json
+import math
 import os
 import signal
 import sqlite3
@@ -58,34 +59,48 @@ def prepare() -> None:
 
 
 POLL = 0.02  # s: how often a waking sleep asks SQLite whether the database changed
+AGAIN = 0.1  # s: the longest sleep after a loop that changed the database
+TICK = 0.02  # s: how long after a whole second of the clock a sleep ends at the latest
 
 
 def waking_sleep(database: str):
-    """A `time.sleep` that ends early, as soon as another connection commits to the SQLite `database`
-    (`PRAGMA data_version` changes: SQLite's own way of telling), or after the time given otherwise."""
+    """A `time.sleep` for the scheduler's loop, on a SQLite `database`. It ends at the earliest of:
+    - another connection committing (`PRAGMA data_version` changes: SQLite's own way of telling);
+    - just after the clock's next whole second: SQLite's clock has whole seconds, and the scheduler starts
+      a queued run once `now()` has reached the run's `run_after` (a run triggered at 12:00:00.4 starts
+      from 12:00:01 on: nothing is written at that moment to wake the scheduler);
+    - AGAIN, when the database changed since the last such sleep ended (what the scheduler's loop wrote,
+      or others while it ran): a loop that changed something is followed by another soon;
+    - the time given."""
     connection = sqlite3.connect(database, isolation_level=None, check_same_thread=False)  # never writes
 
     def changes() -> int:
         return connection.execute("PRAGMA data_version").fetchone()[0]
 
+    seen = changes()
+
     def sleep(seconds: float) -> None:
-        deadline, before = time.monotonic() + seconds, changes()
-        while (left := deadline - time.monotonic()) > 0:
+        nonlocal seen
+        before, now = changes(), time.time()
+        if before != seen:
+            seconds = min(seconds, AGAIN)
+        deadline = time.monotonic() + min(seconds, math.floor(now) + 1 + TICK - now)
+        while changes() == before and (left := deadline - time.monotonic()) > 0:
             time.sleep(min(POLL, left))
-            if changes() != before:
-                return
+        seen = changes()
 
     return sleep
 
 
 def wake_on_commit() -> None:
     """The scheduler sleeps between two loops when it has nothing to do (`[scheduler]
-    scheduler_idle_sleep_time`, 1 s): each step of a run (queued, its tasks scheduled, success) waits for
-    the next loop, and a shorter sleep makes an idle scheduler loop, and use CPU, all the time. Here its
-    sleep ends as soon as another process commits to the database (a trigger, a task's new state, a parsed
-    DAG), and after the full second otherwise, as stock Airflow's. That sleep is the one call to
-    `time.sleep` in airflow/jobs/scheduler_job_runner.py (both versions; tests/test_stack.py checks):
-    that module's `time` becomes the time module with a waking sleep. Nothing else of the scheduler changes."""
+    scheduler_idle_sleep_time`, 1 s): each step of a run (started, its tasks scheduled, success) waits for
+    the next loop, and a shorter sleep makes an idle scheduler loop, and use CPU, all the time. Here that
+    sleep is waking_sleep(): over when another process commits (a trigger, a task's new state, a parsed
+    DAG), 0.1 s after a loop that changed the database (the next step of a run), and otherwise at the
+    clock's next whole second: once a second, as stock Airflow's (an idle loop writes nothing). It is the
+    one call to `time.sleep` in airflow/jobs/scheduler_job_runner.py (both versions; tests/test_stack.py
+    checks): that module's `time` becomes the time module with this sleep. Nothing else changes."""
     from airflow.configuration import conf
     from airflow.jobs import scheduler_job_runner
     from sqlalchemy.engine import make_url

@@ -325,22 +325,37 @@ def test_the_kits_user_has_a_password_cheap_to_check(kind, request):
 
 
 # --- the scheduler's idle sleep -------------------------------------------------------------------
-def test_the_schedulers_idle_sleep_ends_when_another_process_commits(tmp_path):
-    """stacks/zygote.py's waking sleep: the full time while nothing changes, even after a commit made
-    just before it began; over as soon as another connection commits."""
+@pytest.mark.airflow3  # plain Python and SQLite: once is enough
+def test_the_schedulers_idle_sleep_ends_when_the_database_changes(tmp_path):
+    """stacks/zygote.py's waking sleep: the time given while nothing changes, short (AGAIN) when the
+    database changed since the last sleep ended (what the scheduler's loop wrote), over as soon as it
+    changes, and at the latest just after the clock's next whole second (SQLite's clock)."""
     database = tmp_path / "airflow.db"
+
+    def commit():
+        with closing(sqlite3.connect(database, isolation_level=None)) as db:
+            db.execute("INSERT INTO dag_run VALUES (1)")
+
+    def took(seconds: float) -> float:
+        began = time.monotonic()
+        sleep(seconds)
+        return time.monotonic() - began
+
+    def after_a_whole_second():  # the next one is a second away
+        time.sleep(1.03 - time.time() % 1)
+
     with closing(sqlite3.connect(database, isolation_level=None)) as db:
         db.execute("PRAGMA journal_mode=WAL")  # as Airflow's SQLite database
         db.execute("CREATE TABLE dag_run (id INTEGER)")
-        sleep = zygote.waking_sleep(str(database))
-        began = time.monotonic()
-        sleep(0.5)
-        assert time.monotonic() - began >= 0.5
-        threading.Timer(0.3, lambda: sqlite3.connect(database, isolation_level=None)
-                        .execute("INSERT INTO dag_run VALUES (1)").connection.close()).start()
-        began = time.monotonic()
-        sleep(20)
-        assert time.monotonic() - began < 10, "the sleep went on after a commit"
+    sleep = zygote.waking_sleep(str(database))
+    after_a_whole_second()
+    commit()  # between two sleeps: what the loop wrote
+    assert took(20) < 0.6, "a change made before the sleep began did not shorten it"
+    assert took(0.3) >= 0.3, "the same change shortened the next sleep too"
+    after_a_whole_second()
+    threading.Timer(0.3, commit).start()
+    assert took(20) < 0.8, "the sleep went on after a commit"
+    assert took(20) < 10, "the sleep went on past the clock's next whole second"
 
 
 def test_the_scheduler_sleeps_where_the_zygote_wakes_it():

@@ -415,7 +415,7 @@ class Stack:
             marker.write_text(json.dumps(self.schema()))
             return
         steps = [["db", "migrate"]]
-        if self.major == "2" or self.fab:
+        if self.user_in_database:
             steps.append(["users", "create", "--username", self.username, "--password", self.password,
                           "--firstname", "Admin", "--lastname", "User", "--role", "Admin",
                           "--email", f"{self.username}@example.com"])
@@ -427,7 +427,7 @@ class Stack:
                                       stderr=subprocess.STDOUT)
             if done.returncode != 0 and step[0] == "db":
                 raise StackError(f"`airflow {' '.join(step)}` failed:\n{tail(self.logs / 'setup.log')}")
-        if len(steps) > 1:
+        if self.user_in_database:
             self.store_password(database)
         marker.write_text(json.dumps(self.schema()))
         if template and fresh:
@@ -436,6 +436,11 @@ class Stack:
             with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(partial)) as copy:
                 source.backup(copy)  # with what is still in its write-ahead log (a file copy is not)
             os.replace(partial, template)  # whole or not at all, for a stack starting beside this one
+
+    @property
+    def user_in_database(self) -> bool:
+        """Whether the kit's user is in the database (2.x, FAB), not in a file (the simple auth manager)."""
+        return self.major == "2" or self.fab
 
     def store_password(self, database: Path) -> None:
         """The kit's user's password, hashed as PASSWORD_HASH says, by werkzeug (in this Airflow's venv)."""
@@ -452,7 +457,7 @@ class Stack:
         if not self.templates:
             return None
         name = f"airflow-{self.version}{'-fab' if self.fab else ''}"
-        if self.major == "2" or self.fab:
+        if self.user_in_database:
             import hashlib
             user = f"{self.username}:{self.password}:{PASSWORD_HASH}"
             name += "-" + hashlib.sha256(user.encode()).hexdigest()[:12]

@@ -4,6 +4,7 @@ the DAG run and the stored row are checked. The browser only ever talks to the f
 import importlib.util
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import psutil
@@ -48,11 +49,19 @@ def form_url(af, database):
 
 
 def stored_row(database, submission_id):
-    with sqlite3.connect(database) as conn:
+    """The row form_submission stored for this submission; None if none (nor the table, before any run
+    stored one: this test may run alone)."""
+    if not database.exists():
+        return None
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
         conn.row_factory = sqlite3.Row
-        row = conn.execute("SELECT * FROM form_submissions WHERE submission_id = ?",
-                           (submission_id,)).fetchone()
-    conn.close()
+        try:
+            row = conn.execute("SELECT * FROM form_submissions WHERE submission_id = ?",
+                               (submission_id,)).fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
+            return None
     return dict(row) if row else None
 
 

@@ -22,8 +22,16 @@ if ! "$python" -m pip --version >/dev/null 2>&1; then
 fi
 echo "Collecting wheels into $dir (a few minutes the first time; about 400 MB) ..."
 mkdir -p "$dir"
+# Each lock's pins that no lock before it has: the locks share most of theirs (fab.lock holds all of
+# airflow3.lock's), and pip fetches again what it is given again: 728 pins, 336 different ones
+seen=$(mktemp)
+trap 'rm -f "$seen" "$seen.new"' EXIT
 for lock in requirements/airflow3.lock requirements/airflow2.lock requirements/mcp.lock requirements/fab.lock; do
-  "$python" -m pip wheel -q --disable-pip-version-check --no-deps -r "$lock" -w "$dir"
+  grep -Ev '^[[:space:]]*(#|$)' "$lock" | grep -vxFf "$seen" >"$seen.new" || true
+  if [ -s "$seen.new" ]; then
+    "$python" -m pip wheel -q --disable-pip-version-check --no-deps -r "$seen.new" -w "$dir"
+  fi
+  cat "$seen.new" >>"$seen"
 done
 # what builds the kit's own package (pyproject.toml) for its editable install
 "$python" -m pip wheel -q --disable-pip-version-check --no-deps -w "$dir" \

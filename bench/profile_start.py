@@ -1,4 +1,4 @@
-"""Where a warm start of the kit's stack and an idle minute of it spend CPU, per component.
+"""Where a warm start of the kit's stack and an idle minute of it spend CPU, and what it holds, per component.
 
     .venv/bin/python bench/profile_start.py [--versions 3,2] [--idle 60] [--starts 2]
 
@@ -6,7 +6,8 @@ For each version: a stack on a free port with a temporary home (its database cop
 template, as the test suite's stacks are), started once, stopped, then started again (`--starts` warm
 starts) while every process of the stack is sampled every 0.1 s: its CPU-seconds (user + system, with
 those of the children it has reaped: the DAG processor's parsers, a task's fork). Then the stack idles
-for `--idle` seconds and the same is read at the beginning and the end. It also times what every
+for `--idle` seconds and the same is read at the beginning and the end; then each component's memory
+(PSS and USS: see memory()). It also times what every
 component pays before it does anything of its own: one Python importing Airflow and its command line
 (`airflow version`'s imports).
 Nothing it starts outlives it; the temporary folder is removed at the end.
@@ -107,6 +108,18 @@ def idle(stack: Stack, seconds: float) -> dict[str, float]:
     return {name: v * 60 / seconds for name, v in out.items()}
 
 
+def memory(stack: Stack) -> dict[str, tuple[float, float]]:
+    """Each component's memory in MB, summed over its processes: PSS (each shared page divided among the
+    processes that map it: the sum is the stack's) and USS (the pages only that process holds)."""
+    out: dict[str, tuple[float, float]] = {}
+    for pid, (name, _) in sample(stack).items():
+        with contextlib.suppress(psutil.Error):
+            info = psutil.Process(pid).memory_full_info()
+            pss, uss = out.get(name, (0.0, 0.0))
+            out[name] = (pss + getattr(info, "pss", info.uss) / 1e6, uss + info.uss / 1e6)
+    return out
+
+
 def show(title: str, figures: dict[str, float], unit: str) -> None:
     print(f"  {title}")
     for name, v in sorted(figures.items(), key=lambda kv: -kv[1]):
@@ -142,6 +155,13 @@ def main(argv: list[str] | None = None) -> int:
                          f"(load {load()}):", cpu, "CPU-s")
                 show(f"idle, {args.idle:.0f} s, 15 s after the start (load {load()}):",
                      (time.sleep(15), idle(stack, args.idle))[1], "CPU-s per minute")
+                held = memory(stack)
+                print(f"  memory at the end of the idle time, MB (load {load()}):")
+                print(f"    {'':<16} {'PSS':>7} {'own (USS)':>10}")
+                for name, (pss, uss) in sorted(held.items(), key=lambda kv: -kv[1][0]):
+                    print(f"    {name:<16} {pss:7.0f} {uss:10.0f}")
+                pss, uss = (sum(v[i] for v in held.values()) for i in (0, 1))
+                print(f"    {'in all':<16} {pss:7.0f} {uss:10.0f}")
             finally:
                 stack.stop(quiet=True)
     print(f"\nload average {load()}")

@@ -10,9 +10,12 @@ by the forks, and each component is a fork that runs `airflow <its arguments>` a
 session of its own, its output in its own log, `ps` showing `airflow <arguments>`.
 
 SPEC.json: {"components": [{"name": .., "args": [..], "log": .., "nice": 0, "wake_on_commit": false}, ..],
-"pids": PATH}. The
-zygote writes {name: pid} to PATH once every component is forked, then stays, the parent of them all:
-when one exits it writes its exit code beside its log (NAME.exit) and, once all have exited, exits. A
+"pids": PATH}. The zygote writes {name: pid} to PATH once every component is forked. Then it needs
+Airflow no more, and becomes the reaper (reap()): it execs a new, small Python (`-I -S`: no site-packages)
+in its place, the same process, still the parent of them all: the ~40 MB of imported pages that every
+fork has copied by then (writing to their objects' refcounts) are then no longer held also by a process
+that does not use them (docs/benchmarks.md). The reaper writes each
+component's exit code beside its log when it exits (NAME.exit) and, once all have exited, exits. A
 SIGTERM (`make down`) it passes on to the components still running, and it exits only once it has reaped
 them all: a component's CPU-seconds are added to the zygote's, and so to its starter's (`make test`
 counts them), only if the zygote outlives it. A component marked "wake_on_commit" (the scheduler) ends
@@ -52,10 +55,34 @@ def prepare() -> None:
         except ModuleNotFoundError as exc:  # a module of Airflow 3 on Airflow 2.11: the other modules go on
             if not name.startswith(exc.name or "?"):
                 raise
+    keep_frozen()
     from airflow import settings
 
     if getattr(settings, "engine", None) is not None:  # no pooled connection may be shared by the forks
         settings.engine.dispose()
+
+
+def keep_frozen() -> None:
+    """Airflow 3's LocalExecutor forks its task workers (in the scheduler) between `gc.freeze()` and
+    `gc.unfreeze()`. Under the zygote, that unfreeze also hands back to the collector every object the
+    zygote froze, and the scheduler's next full collection writes to each of them: ~50 MB of pages the
+    forks shared become the scheduler's own copies. Here the workers are forked the same way and nothing
+    is unfrozen: what the scheduler holds when it forks them stays frozen too (as Airflow's dag-processor
+    does before it forks its parsers). The only change to Airflow's method; tests/test_stack.py checks
+    that this Airflow's method still forks between the two calls."""
+    try:
+        from airflow.executors.local_executor import LocalExecutor
+    except ImportError:
+        return
+    if not hasattr(LocalExecutor, "_spawn_workers_with_gc_freeze"):  # Airflow 2.11's (its stack runs another)
+        return
+
+    def spawn_workers(self, spawn_number: int) -> None:
+        gc.freeze()
+        for _ in range(spawn_number):
+            self._spawn_worker()
+
+    LocalExecutor._spawn_workers_with_gc_freeze = spawn_workers
 
 
 POLL = 0.02  # s: how often a waking sleep asks SQLite whether the database changed
@@ -148,7 +175,7 @@ def run(component: dict) -> None:
         os._exit(code)
 
 
-def main(spec_path: str) -> int:
+def main(spec_path: str) -> None:
     spec = json.loads(open(spec_path).read())
     prepare()
     gc.freeze()  # the objects imported so far stay where they are: the forks share their pages
@@ -160,11 +187,25 @@ def main(spec_path: str) -> int:
         if pid == 0:
             run(component)
         children[pid] = component
-    signal.signal(signal.SIGTERM, lambda signum, frame: stop(children))
     partial = spec["pids"] + ".partial"
     with open(partial, "w") as out:
         json.dump({c["name"]: pid for pid, c in children.items()}, out)
     os.replace(partial, spec["pids"])
+    # The reaper, the same process with nothing of Airflow: a SIGTERM is held until it handles it
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-I", "-S", os.path.abspath(__file__), "--reap", spec_path])
+
+
+def reap(spec_path: str) -> int:
+    """The zygote once it has forked every component (main() execs this): the components' parent, which
+    writes each one's exit code when it exits, passes a SIGTERM on to them, and exits after the last."""
+    spec = json.loads(open(spec_path).read())
+    pids = json.loads(open(spec["pids"]).read())
+    children = {pids[c["name"]]: c for c in spec["components"]}
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop(children))
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     while children:
         pid, status = os.wait()
         component = children.pop(pid, None)
@@ -186,4 +227,4 @@ def stop(children: dict) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(reap(sys.argv[2]) if sys.argv[1] == "--reap" else main(sys.argv[1]))

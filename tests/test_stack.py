@@ -3,6 +3,8 @@ trigger when its start returns, clear about a busy port, clean to stop; it signa
 also after a change of the clock, names a component that dies, and recovers from a crash."""
 import ast
 import contextlib
+import gc
+import inspect
 import json
 import os
 import shutil
@@ -296,14 +298,39 @@ def test_every_component_carries_the_mark_of_its_start(any_stack):
 
 def test_the_components_are_forks_of_one_parent_that_imported_airflow(stack):
     """Airflow is imported once per start, by the zygote (stacks/zygote.py); each component is a fork of it,
-    which `ps` shows as the Airflow command it runs, not as the zygote."""
+    which `ps` shows as the Airflow command it runs, not as the zygote. Once they are forked, the zygote
+    is a small Python that only reaps them: it holds no copy of Airflow beside theirs."""
     state = json.loads(stack.statefile.read_text())
     zygote = processes.alive(state["zygote"], state["mark"])
-    assert zygote is not None and zygote.cmdline()[1].endswith("zygote.py"), state
+    assert zygote is not None and zygote.cmdline()[-3:-1] == [str(REPO / "stacks" / "zygote.py"), "--reap"], state
+    assert zygote.memory_info().rss < 50e6, f"the reaper holds {zygote.memory_info().rss / 1e6:.0f} MB"
     for name, rec in state["components"].items():
         p = processes.alive(rec, state["mark"])
         assert p.ppid() == zygote.pid, f"{name} is not a fork of the zygote"
         assert p.cmdline()[0].startswith("airflow ") or p.cmdline()[0] == "airflow", (name, p.cmdline())
+
+
+@pytest.mark.airflow3  # Airflow 3's LocalExecutor, in this venv
+def test_the_schedulers_task_workers_leave_the_zygotes_objects_frozen(monkeypatch):
+    """LocalExecutor forks its workers between gc.freeze() and gc.unfreeze(); with the zygote's
+    keep_frozen() nothing is unfrozen after the forks (the zygote's objects stay out of the collector's
+    reach in the scheduler, and their pages shared)."""
+    from airflow.executors.local_executor import LocalExecutor
+
+    airflows = inspect.getsource(LocalExecutor._spawn_workers_with_gc_freeze)
+    assert airflows.index("gc.freeze()") < airflows.index("self._spawn_worker()") < airflows.index("gc.unfreeze()"), \
+        "Airflow's LocalExecutor forks its workers differently now: see stacks/zygote.py, keep_frozen()"
+    monkeypatch.setattr(LocalExecutor, "_spawn_workers_with_gc_freeze", LocalExecutor._spawn_workers_with_gc_freeze)
+    zygote.keep_frozen()
+    executor, frozen_at_fork = LocalExecutor.__new__(LocalExecutor), []
+    executor._spawn_worker = lambda: frozen_at_fork.append(gc.get_freeze_count())
+    gc.freeze()  # as the zygote does before it forks the scheduler
+    try:
+        executor._spawn_workers_with_gc_freeze(2)
+        assert len(frozen_at_fork) == 2 and frozen_at_fork[0] > 0
+        assert gc.get_freeze_count() >= frozen_at_fork[-1], "the workers' fork unfroze the zygote's objects"
+    finally:
+        gc.unfreeze()
 
 
 # --- the kit's user, where it is in the database ----------------------------------------------------

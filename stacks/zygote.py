@@ -55,7 +55,6 @@ def prepare() -> None:
         except ModuleNotFoundError as exc:  # a module of Airflow 3 on Airflow 2.11: the other modules go on
             if not name.startswith(exc.name or "?"):
                 raise
-    keep_frozen()
     from airflow import settings
 
     if getattr(settings, "engine", None) is not None:  # no pooled connection may be shared by the forks
@@ -70,10 +69,8 @@ def keep_frozen() -> None:
     is unfrozen: what the scheduler holds when it forks them stays frozen too (as Airflow's dag-processor
     does before it forks its parsers). The only change to Airflow's method; tests/test_stack.py checks
     that this Airflow's method still forks between the two calls."""
-    try:
-        from airflow.executors.local_executor import LocalExecutor
-    except ImportError:
-        return
+    from airflow.executors.local_executor import LocalExecutor  # in SHARED, both versions
+
     if not hasattr(LocalExecutor, "_spawn_workers_with_gc_freeze"):  # Airflow 2.11's (its stack runs another)
         return
 
@@ -178,6 +175,7 @@ def run(component: dict) -> None:
 def main(spec_path: str) -> None:
     spec = json.loads(open(spec_path).read())
     prepare()
+    keep_frozen()
     gc.freeze()  # the objects imported so far stay where they are: the forks share their pages
     children = {}
     sys.stdout.flush()  # nothing buffered may be written twice, by a fork too

@@ -154,9 +154,17 @@ def interrupted(signum, frame):
     os._exit(128 + signum)
 
 
+def stop_on_signals() -> None:
+    """SIGTERM (a CI time-out, `make test` interrupted) and SIGHUP stop everything, then end the session.
+    Again after each test: what a test runs in this process may leave a signal at its default, which ends
+    the session at once and leaves its stacks running (nbclient's execute() does: asyncio's
+    remove_signal_handler() puts back SIG_DFL, not the handler it found)."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupted)
+
+
 atexit.register(stop_everything)
-for _signal in (signal.SIGTERM, signal.SIGHUP):
-    signal.signal(_signal, interrupted)
+stop_on_signals()
 
 
 class Started:
@@ -275,6 +283,7 @@ def run_and_stop(path: Path) -> int:
 
 
 def pytest_runtest_teardown(item, nextitem):
+    stop_on_signals()
     # (a lesson left out, as an Airflow 3 only one on Airflow 2, has no state before: nothing to compare)
     if item.nodeid in LAST_CELL.values() and main.stack is not None and item.path.name in state_before_notebook:
         state_after_notebook[item.path.name] = lesson_state(item.path.name)

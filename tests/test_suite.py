@@ -5,6 +5,7 @@ subprocess, with a test home of its own). And what `make test` prints at its end
 (scripts/test_report.py)."""
 from __future__ import annotations
 
+import asyncio
 import http.server
 import os
 import re
@@ -184,6 +185,28 @@ def collect(tmp_path: Path, part: str) -> subprocess.Popen:
 
 
 @pytest.mark.airflow3  # conftest selects by part on both versions alike: one version's collections prove it
+def test_a_library_in_a_test_resets_sigterm():
+    """What nbclient's execute() does (tests/test_auth_off.py runs a lesson with it, in this process):
+    asyncio adds a SIGTERM handler, then removes it, and leaves SIGTERM at its default. The next test
+    checks that the session's handler, which stops its stacks, is back."""
+    loop = asyncio.new_event_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, lambda: None)
+        loop.remove_signal_handler(signal.SIGTERM)
+    finally:
+        loop.close()
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_after_it_a_sigterm_still_stops_the_sessions_stacks():
+    """After the test above: a SIGTERM to this pytest (make test interrupted, a CI time-out) stops every
+    stack it started before it ends (conftest.py, stop_on_signals()), instead of ending it at once."""
+    import conftest
+
+    assert signal.getsignal(signal.SIGTERM) is conftest.interrupted
+    assert signal.getsignal(signal.SIGHUP) is conftest.interrupted
+
+
 def test_the_two_parts_of_the_suite_run_every_test_once(tmp_path):
     """`make test` runs each version's suite in two pytests at once (KIT_TEST_PART): together they run every
     test of the whole suite, none twice, and the lessons' part has every notebook with the check of what

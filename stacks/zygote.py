@@ -10,9 +10,12 @@ by the forks, and each component is a fork that runs `airflow <its arguments>` a
 session of its own, its output in its own log, `ps` showing `airflow <arguments>`.
 
 SPEC.json: {"components": [{"name": .., "args": [..], "log": .., "nice": 0, "wake_on_commit": false}, ..],
-"pids": PATH}. The
-zygote writes {name: pid} to PATH once every component is forked, then stays, the parent of them all:
-when one exits it writes its exit code beside its log (NAME.exit) and, once all have exited, exits. A
+"pids": PATH}. The zygote writes {name: pid} to PATH once every component is forked. Then it needs
+Airflow no more, and becomes the reaper (reap()): it execs a new, small Python (`-I -S`: no site-packages)
+in its place, the same process, still the parent of them all: the ~45 MB of imported pages that every
+fork has copied by then (writing to their objects' refcounts) are then no longer held also by a process
+that does not use them (docs/benchmarks.md). The reaper writes each
+component's exit code beside its log when it exits (NAME.exit) and, once all have exited, exits. A
 SIGTERM (`make down`) it passes on to the components still running, and it exits only once it has reaped
 them all: a component's CPU-seconds are added to the zygote's, and so to its starter's (`make test`
 counts them), only if the zygote outlives it. A component marked "wake_on_commit" (the scheduler) ends
@@ -137,6 +140,7 @@ def run(component: dict) -> None:
     """In the fork: become `airflow <args>` in a session of its own, writing to its own log; never return."""
     code = 1
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # blocked in the zygote: main()
         os.setsid()
         if component.get("nice"):
             os.nice(component["nice"])
@@ -169,7 +173,7 @@ def run(component: dict) -> None:
         os._exit(code)
 
 
-def main(spec_path: str) -> int:
+def main(spec_path: str) -> None:
     spec = json.loads(open(spec_path).read())
     prepare()
     keep_frozen()
@@ -177,16 +181,31 @@ def main(spec_path: str) -> int:
     children = {}
     sys.stdout.flush()  # nothing buffered may be written twice, by a fork too
     sys.stderr.flush()
+    # From the first fork on, a SIGTERM waits (blocked, and still pending across the exec) until the reaper
+    # handles it: the zygote never ends before passing it on to every component it has forked
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     for component in spec["components"]:
         pid = os.fork()
         if pid == 0:
             run(component)
         children[pid] = component
-    signal.signal(signal.SIGTERM, lambda signum, frame: stop(children))
     partial = spec["pids"] + ".partial"
     with open(partial, "w") as out:
         json.dump({c["name"]: pid for pid, c in children.items()}, out)
     os.replace(partial, spec["pids"])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-I", "-S", os.path.abspath(__file__), "--reap", spec_path])
+
+
+def reap(spec_path: str) -> int:
+    """The zygote once it has forked every component (main() execs this): the components' parent, which
+    writes each one's exit code when it exits, passes a SIGTERM on to them, and exits after the last."""
+    spec = json.loads(open(spec_path).read())
+    pids = json.loads(open(spec["pids"]).read())
+    children = {pids[c["name"]]: c for c in spec["components"]}
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop(children))
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     while children:
         pid, status = os.wait()
         component = children.pop(pid, None)
@@ -208,4 +227,4 @@ def stop(children: dict) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(reap(sys.argv[2]) if sys.argv[1] == "--reap" else main(sys.argv[1]))

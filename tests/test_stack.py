@@ -298,10 +298,12 @@ def test_every_component_carries_the_mark_of_its_start(any_stack):
 
 def test_the_components_are_forks_of_one_parent_that_imported_airflow(stack):
     """Airflow is imported once per start, by the zygote (stacks/zygote.py); each component is a fork of it,
-    which `ps` shows as the Airflow command it runs, not as the zygote."""
+    which `ps` shows as the Airflow command it runs, not as the zygote. Once they are forked, the zygote
+    is a small Python that only reaps them: it holds no copy of Airflow beside theirs."""
     state = json.loads(stack.statefile.read_text())
     zygote = processes.alive(state["zygote"], state["mark"])
-    assert zygote is not None and zygote.cmdline()[1].endswith("zygote.py"), state
+    assert zygote is not None and zygote.cmdline()[-3:-1] == [str(REPO / "stacks" / "zygote.py"), "--reap"], state
+    assert zygote.memory_info().rss < 50e6, f"the reaper holds {zygote.memory_info().rss / 1e6:.0f} MB"
     for name, rec in state["components"].items():
         p = processes.alive(rec, state["mark"])
         assert p.ppid() == zygote.pid, f"{name} is not a fork of the zygote"

@@ -31,12 +31,13 @@ TEMPLATES = TEST_HOME / "templates"  # migrated databases, one per Airflow versi
 AIRFLOW_3_ONLY = {path.name for path in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")  # said in the intro
                   if "**Airflow 3 only**" in "".join(json.loads(path.read_text())["cells"][0]["source"])}
 MAJOR = os.environ.get("KIT_AIRFLOW", "3")
-# `make test` runs each version's suite in two pytests at once (scripts/test.sh), each with stacks of its
-# own: KIT_TEST_PART=lessons, the notebooks, tests/test_notebooks.py (what each lesson leaves behind, checked
-# right after its last cell) and tests/test_postman.py (the collection built from the lessons, run by newman);
-# KIT_TEST_PART=tests, the other files of tests/
+# `make test` runs each version's suite in three pytests at once (scripts/test.sh), each with stacks of its
+# own: KIT_TEST_PART=lessons, the notebooks and tests/test_notebooks.py (what each lesson leaves behind,
+# checked right after its last cell); KIT_TEST_PART=stacks, the tests of the kit's own machinery
+# (STACK_TESTS: its stacks, sessions against them, the suite itself, the bench, the workshop);
+# KIT_TEST_PART=tests, the other files of tests/ (the API, its clients, the Postman collection, the use cases)
 PART = os.environ.get("KIT_TEST_PART", "")
-PARTS = ("tests", "lessons")
+PARTS = ("tests", "stacks", "lessons")
 assert PART in ("", *PARTS), f"KIT_TEST_PART={PART!r}: leave it unset for the whole suite, or give one of {PARTS}"
 OTHER = {"3": "2", "2": "3"}[MAJOR]
 MIGRATION = "90_migration.ipynb"  # talks to an Airflow 2 and an Airflow 3
@@ -76,12 +77,16 @@ def notebook_items(items) -> dict[str, list]:
     return found
 
 
-LESSON_TESTS = {"test_notebooks.py", "test_postman.py"}  # the lessons' part: the notebooks, and these
+LESSON_TESTS = {"test_notebooks.py"}  # the lessons' part: the notebooks, and these
+STACK_TESTS = {"test_stack.py", "test_sessions.py", "test_suite.py", "test_bench.py", "test_auth_off.py",
+               "test_workshop.py"}  # the stacks' part
 
 
 def part_of(item) -> str:
-    """The part of the suite a test belongs to (KIT_TEST_PART): the lessons, or the tests."""
-    return "lessons" if item.path.suffix == ".ipynb" or item.path.name in LESSON_TESTS else "tests"
+    """The part of the suite a test belongs to (KIT_TEST_PART): the lessons, the stacks, or the tests."""
+    if item.path.suffix == ".ipynb" or item.path.name in LESSON_TESTS:
+        return "lessons"
+    return "stacks" if item.path.name in STACK_TESTS else "tests"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -108,9 +113,22 @@ def pytest_collection_modifyitems(config, items):
         items.insert(items.index(cells[-1]) + 1 if cells else len(items), check)
     for name, cells in notebook_items(items).items():
         FIRST_CELL[name], LAST_CELL[name] = cells[0].nodeid, cells[-1].nodeid
+    global LAST_FAB_USE
+    LAST_FAB_USE = last_fab_use(items)
     for item in items:  # `make check` leaves out what needs a running Airflow (marker: live)
         if item.path.suffix == ".ipynb" or {"stack", "fab_stack", "any_stack"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.live)
+
+
+def last_fab_use(items) -> str | None:
+    """The node id of the last test that needs the FAB stack (its fixture, a parameter naming the fixture,
+    or a cell of lesson 71), if any."""
+    def uses_fab(item) -> bool:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        return "fab_stack" in getattr(item, "fixturenames", ()) or "fab_stack" in params.values() \
+            or FAB_LESSON in item.nodeid
+
+    return next((item.nodeid for item in reversed(items) if uses_fab(item)), None)
 
 
 def pytest_report_header(config):
@@ -200,9 +218,11 @@ class Started:
 
 main = Started("airflow", MAJOR)
 peer = Started("peer", OTHER)  # notebook 90's other Airflow: started for its cells, stopped after them
-# Airflow 3 with the FAB auth manager: lesson 71, its Postman folder, the coverage of FAB's API; started on
-# first use, for the rest of the session
+# Airflow 3 with the FAB auth manager: lesson 71, its Postman folder, the coverage of FAB's API, the tests
+# every kind of stack must pass; started on first use, stopped after the last test that uses it (an idle
+# stack still costs CPU: its scheduler's loop)
 fab = Started("fab", "3", auth="fab")
+LAST_FAB_USE: str | None = None  # the session's last test that uses it (last_fab_use)
 
 
 def session_stack() -> Stack:
@@ -289,6 +309,8 @@ def pytest_runtest_teardown(item, nextitem):
         state_after_notebook[item.path.name] = lesson_state(item.path.name)
     if MIGRATION in item.nodeid and (nextitem is None or MIGRATION not in nextitem.nodeid):
         peer.stop()
+    if item.nodeid == LAST_FAB_USE:
+        fab.stop()
 
 
 # --- lessons: what each one claims, checked in its own kernel -------------------------------------

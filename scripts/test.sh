@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: the whole suite on Airflow 3 and on Airflow 2.11 at the same time, in pytests of their own
-# on isolated stacks of their own (conftest.py): for each version two, one for its tests and one for its
-# lessons (KIT_TEST_PART), all four at once. A pytest mostly waits for Airflow; four waiting at once keep
-# two cores busier than two. Extra arguments (a path, -k, -x) go to one pytest per version instead;
+# on isolated stacks of their own (conftest.py): for each version three, one for its tests, one for the
+# tests of the kit's stacks and one for its lessons (KIT_TEST_PART), all six at once. A pytest mostly waits
+# for Airflow; six waiting at once keep two cores busier than four did. Extra arguments (a path, -k, -x) go to one pytest per version instead;
 # KIT_TEST_VERSIONS="3" runs one version. The first pytest's output is shown as it runs, the others' are
 # kept in .airflow-test/airflowN[-PART].log (KIT_TEST_HOME) and shown when they have finished.
 # On Airflow 2 the notebooks run with --nbval-lax: their committed outputs are Airflow 3's, so there
@@ -28,11 +28,11 @@ stop_all() {
 }
 trap stop_all INT TERM HUP
 
-# The pytests: one per version, or for the whole suite two per version (3_tests, 3_lessons, ...; the
+# The pytests: one per version, or for the whole suite three per version (3_tests, 3_stacks, ...; the
 # part is KIT_TEST_PART, which conftest.py selects by).
 passes=""
 for major in $versions; do
-  if [ $# -eq 0 ]; then passes="$passes ${major}_tests ${major}_lessons"; else passes="$passes $major"; fi
+  if [ $# -eq 0 ]; then passes="$passes ${major}_tests ${major}_stacks ${major}_lessons"; else passes="$passes $major"; fi
 done
 rm -f "$home"/airflow*.xml  # the JUnit reports scripts/test_report.py reads at the end: this run's only
 

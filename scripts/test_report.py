@@ -1,7 +1,7 @@
 """The report `make test` prints at its end: where its time went, in seconds per test file (each notebook
 apart) for each Airflow version, read from the JUnit reports the last `make test` wrote in .airflow-test/
-(airflow3-tests.xml and airflow3-lessons.xml, Airflow 3's two parts; airflow2-*.xml). Run it alone to see
-the last run's again:
+(airflow3-tests.xml, airflow3-stacks.xml and airflow3-lessons.xml, Airflow 3's three parts; airflow2-*.xml).
+Run it alone to see the last run's again:
 
     .venv/bin/python scripts/test_report.py [--rows 12] [--home .airflow-test]
 
@@ -23,7 +23,7 @@ NAMES = {"3": "Airflow 3", "2": "Airflow 2.11"}
 
 def seconds_per_file(home: Path, major: str) -> dict[str, float] | None:
     """{test file or notebook: seconds} from the JUnit reports of one version: airflowN.xml, or one per part
-    (airflow3-tests.xml, airflow3-lessons.xml: a version's two pytests in the whole suite); None if none."""
+    (airflow3-tests.xml, airflow3-stacks.xml, ...: a version's pytests in the whole suite); None if none."""
     reports = [*home.glob(f"airflow{major}.xml"), *home.glob(f"airflow{major}-*.xml")]
     if not reports:
         return None

@@ -14,12 +14,13 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 import psutil
 import pytest
 
-from conftest import LESSON_TESTS, MAJOR, TEMPLATES
+from conftest import LESSON_TESTS, MAJOR, PARTS, STACK_TESTS, TEMPLATES
 from helpers import wait_until
 from scripts import test_report  # scripts/test_report.py
 from stacks.paths import REPO
@@ -207,22 +208,51 @@ def test_after_it_a_sigterm_still_stops_the_sessions_stacks():
     assert signal.getsignal(signal.SIGHUP) is conftest.interrupted
 
 
-def test_the_two_parts_of_the_suite_run_every_test_once(tmp_path):
-    """`make test` runs each version's suite in two pytests at once (KIT_TEST_PART): together they run every
-    test of the whole suite, none twice, and the lessons' part has every notebook with the check of what
-    it leaves behind (tests/test_notebooks.py inserts each right after its notebook's last cell) and the
-    Postman collection built from them."""
-    pytests = {part: collect(tmp_path, part) for part in ("", "tests", "lessons")}  # at once: ~3 s each
+def test_the_fab_stack_stops_after_the_last_test_that_uses_it(monkeypatch):
+    """An idle stack costs CPU all the same (its scheduler's loop): the FAB stack, started on first use, is
+    stopped after the session's last test that needs it, however that test asks for it."""
+    import conftest
+
+    def item(nodeid, fixtures=(), **params):
+        return types.SimpleNamespace(nodeid=nodeid, path=REPO / nodeid.split("::")[0], fixturenames=list(fixtures),
+                                     callspec=types.SimpleNamespace(params=params))
+
+    fixture = item("tests/test_coverage.py::test_fab", ["fab_stack"])
+    param = item("tests/test_stack.py::test_any[fab_stack]", ["any_stack"], any_stack="fab_stack")
+    cell = item(f"notebooks/{conftest.FAB_LESSON}::Cell 3")
+    plain = item("tests/test_stack.py::test_any[stack]", ["stack", "any_stack"], any_stack="stack")
+    assert conftest.last_fab_use([fixture, plain]) == fixture.nodeid
+    assert conftest.last_fab_use([cell, fixture, param, plain]) == param.nodeid
+    assert conftest.last_fab_use([fixture, plain, cell, plain]) == cell.nodeid
+    assert conftest.last_fab_use([plain]) is None
+    stopped = []
+    monkeypatch.setattr(conftest, "fab", types.SimpleNamespace(stop=lambda: stopped.append(True)))
+    monkeypatch.setattr(conftest, "LAST_FAB_USE", param.nodeid)
+    conftest.pytest_runtest_teardown(fixture, param)
+    assert not stopped
+    conftest.pytest_runtest_teardown(param, plain)
+    assert stopped
+
+
+def test_the_three_parts_of_the_suite_run_every_test_once(tmp_path):
+    """`make test` runs each version's suite in three pytests at once (KIT_TEST_PART): together they run
+    every test of the whole suite, none twice; the lessons' part has every notebook with the check of what
+    it leaves behind (tests/test_notebooks.py inserts each right after its notebook's last cell), the stacks'
+    part the files of STACK_TESTS."""
+    pytests = {part: collect(tmp_path, part) for part in ("", *PARTS)}  # at once: ~3 s each
     ids = {}
     for part, listing in pytests.items():
         out, _ = listing.communicate(timeout=120)
         assert listing.returncode == 0, out[-3000:]
         ids[part] = {line for line in out.splitlines() if "::" in line}
-    whole, tests, lessons = ids[""], ids["tests"], ids["lessons"]
-    assert tests and lessons and not tests & lessons
-    assert tests | lessons == whole, sorted(whole ^ (tests | lessons))[:20]
+    whole, parts = ids.pop(""), ids
+    assert all(parts.values()), {part: len(found) for part, found in parts.items()}
+    assert sum(len(found) for found in parts.values()) == len(whole), "a test is in two parts"
+    assert set().union(*parts.values()) == whole, sorted(whole ^ set().union(*parts.values()))[:20]
+    files = {part: {i.split("::")[0] for i in found} for part, found in parts.items()}
     notebooks = {str(p.relative_to(REPO)) for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")}
-    assert {i.split("::")[0] for i in lessons} == notebooks | {f"tests/{name}" for name in LESSON_TESTS}
+    assert files["lessons"] == notebooks | {f"tests/{name}" for name in LESSON_TESTS}
+    assert files["stacks"] == {f"tests/{name}" for name in STACK_TESTS}
 
 
 # --- what `make test` prints at its end ----------------------------------------------------------------

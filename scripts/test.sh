@@ -3,8 +3,9 @@
 # on isolated stacks of their own (conftest.py): for each version three, one for its tests, one for the
 # tests of the kit's stacks and one for its lessons (KIT_TEST_PART), all six at once. A pytest mostly waits
 # for Airflow; several waiting at once keep both cores busy. Extra arguments (a path, -k, -x) go to one
-# pytest per version instead; KIT_TEST_VERSIONS="3" runs one version. The first pytest's output is shown as it runs, the others' are
-# kept in .airflow-test/airflowN[-PART].log (KIT_TEST_HOME) and shown when they have finished.
+# pytest per version instead; KIT_TEST_VERSIONS="3" runs one version. The first pytest's output is shown
+# as it runs, the others' are kept in .airflow-test/airflowN[-PART].log (KIT_TEST_HOME) and shown when
+# they have finished.
 # On Airflow 2 the notebooks run with --nbval-lax: their committed outputs are Airflow 3's, so there
 # every cell must run and every assert hold, but outputs are not compared.
 # Ctrl-C, or SIGTERM to this script (make passes it on), stops every pytest, and they stop their stacks.

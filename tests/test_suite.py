@@ -185,7 +185,6 @@ def collect(tmp_path: Path, part: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-@pytest.mark.airflow3  # conftest selects by part on both versions alike: one version's collections prove it
 def test_a_library_in_a_test_resets_sigterm():
     """What nbclient's execute() does (tests/test_auth_off.py runs a lesson with it, in this process):
     asyncio adds a SIGTERM handler, then removes it, and leaves SIGTERM at its default. The next test
@@ -234,6 +233,7 @@ def test_the_fab_stack_stops_after_the_last_test_that_uses_it(monkeypatch):
     assert stopped
 
 
+@pytest.mark.airflow3  # conftest selects by part on both versions alike: one version's collections prove it
 def test_the_three_parts_of_the_suite_run_every_test_once(tmp_path):
     """`make test` runs each version's suite in three pytests at once (KIT_TEST_PART): together they run
     every test of the whole suite, none twice; the lessons' part has every notebook with the check of what

@@ -68,6 +68,11 @@ os.environ.pop("AIRFLOW_TOKEN", None)
 
 
 # --- order and selection -----------------------------------------------------------------------
+def params_of(item) -> dict:
+    """A parametrized test's parameters by name ({} for a notebook cell or a test without parameters)."""
+    return getattr(getattr(item, "callspec", None), "params", {})
+
+
 def notebook_items(items) -> dict[str, list]:
     """The nbval items of each notebook, in order, by notebook file name."""
     found: dict[str, list] = {}
@@ -77,7 +82,7 @@ def notebook_items(items) -> dict[str, list]:
     return found
 
 
-LESSON_TESTS = {"test_notebooks.py"}  # the lessons' part: the notebooks, and these
+LESSON_TESTS = {"test_notebooks.py"}  # the lessons' part: the notebooks, and this
 STACK_TESTS = {"test_stack.py", "test_sessions.py", "test_suite.py", "test_bench.py", "test_auth_off.py",
                "test_workshop.py"}  # the stacks' part
 
@@ -100,13 +105,12 @@ def pytest_collection_modifyitems(config, items):
     items[:] = [item for item in items if not left_out(item)]
     if MAJOR == "2":  # notebooks that say "**Airflow 3 only**" at the top are skipped, visibly
         for item in items:
-            name = item.path.name if item.path.suffix == ".ipynb" else \
-                getattr(getattr(item, "callspec", None), "params", {}).get("notebook", Path()).name
+            name = item.path.name if item.path.suffix == ".ipynb" else params_of(item).get("notebook", Path()).name
             if name in AIRFLOW_3_ONLY:
                 item.add_marker(pytest.mark.skip(reason=f"{name} is Airflow 3 only (it says so at the top)"))
     # tests/test_notebooks.py: each right after nbval's last cell of its notebook.
     for check in [item for item in items if item.path.name == "test_notebooks.py"
-                  and "notebook" in getattr(getattr(item, "callspec", None), "params", {})]:
+                  and "notebook" in params_of(item)]:
         notebook = check.callspec.params["notebook"].name
         items.remove(check)
         cells = notebook_items(items).get(notebook, [])
@@ -124,8 +128,7 @@ def last_fab_use(items) -> str | None:
     """The node id of the last test that needs the FAB stack (its fixture, a parameter naming the fixture,
     or a cell of lesson 71), if any."""
     def uses_fab(item) -> bool:
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        return "fab_stack" in getattr(item, "fixturenames", ()) or "fab_stack" in params.values() \
+        return "fab_stack" in getattr(item, "fixturenames", ()) or "fab_stack" in params_of(item).values() \
             or FAB_LESSON in item.nodeid
 
     return next((item.nodeid for item in reversed(items) if uses_fab(item)), None)

@@ -63,7 +63,10 @@ os.environ.update({
     "AIRFLOW": MAJOR, "AIRFLOW_URL": f"http://127.0.0.1:{PORTS[MAJOR]}",
     "AIRFLOW2_URL": f"http://127.0.0.1:{PORTS['2']}",
     "AIRFLOW_PORT": str(PORTS["3"]), "AIRFLOW2_PORT": str(PORTS["2"]),
-    "AIRFLOW_USERNAME": "admin", "AIRFLOW_PASSWORD": "admin", "AIRFLOW_AUTH": "on"})
+    "AIRFLOW_USERNAME": "admin", "AIRFLOW_PASSWORD": "admin", "AIRFLOW_AUTH": "on",
+    # Airflow imported by a test in this process (the zygote's changes to it) keeps its files here, not in
+    # ~/airflow; every stack has a home of its own (stacks/stack.py sets AIRFLOW_HOME for its processes)
+    "AIRFLOW_HOME": str(TEST_HOME / "in-process")})
 os.environ.pop("AIRFLOW_TOKEN", None)
 
 

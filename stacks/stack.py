@@ -561,9 +561,10 @@ class Stack:
         return "?"
 
     def warm_up_execution_api(self) -> None:
-        """The api-server builds the task execution API's versioned routes (Cadwyn) on the first request
-        to /execution/: ~3 s, with its event loop blocked. Without this, that first request is the first
-        task's, and a learner's first run takes ~4 s instead of ~1 s (docs/benchmarks.md). Reads only."""
+        """The api-server builds the task execution API's routes (Cadwyn's, its newest version only:
+        stacks/zygote.py) on the first request to /execution/: ~0.3 s, with its event loop blocked. Without
+        this, that first request is the first task's, and slows a learner's first run (docs/benchmarks.md).
+        Reads only."""
         try:
             requests.get(f"{self.url}/execution/health", timeout=60)
         except requests.RequestException:

@@ -19,10 +19,12 @@ component's exit code beside its log when it exits (NAME.exit) and, once all hav
 SIGTERM (`make down`) it passes on to the components still running, and it exits only once it has reaped
 them all: a component's CPU-seconds are added to the zygote's, and so to its starter's (`make test`
 counts them), only if the zygote outlives it. A component marked "wake_on_commit" (the scheduler) ends
-its idle sleep as soon as another process commits to the database (wake_on_commit()).
+its idle sleep as soon as another process commits to the database (wake_on_commit()). The task
+execution API builds its newest version first (newest_version_first()).
 """
 from __future__ import annotations
 
+import copy
 import gc
 import importlib
 import json
@@ -55,6 +57,7 @@ def prepare() -> None:
         except ModuleNotFoundError as exc:  # a module of Airflow 3 on Airflow 2.11: the other modules go on
             if not name.startswith(exc.name or "?"):
                 raise
+    newest_version_first()
     from airflow import settings
 
     if getattr(settings, "engine", None) is not None:  # no pooled connection may be shared by the forks
@@ -80,6 +83,67 @@ def keep_frozen() -> None:
             self._spawn_worker()
 
     LocalExecutor._spawn_workers_with_gc_freeze = spawn_workers
+
+
+def newest_version_first() -> None:
+    """Airflow 3's task execution API keeps every version it has had (9 in 3.3.2), and Cadwyn, which
+    serves them, builds the routes of all of them at the API's first request: ~3 CPU-s and ~45 MB in the
+    api-server, on the way of every start (stacks/stack.py's warm-up); the dag-processor and the triggerer
+    do the same at their first in-process call. This Airflow's tasks speak its newest version. Here the
+    first request builds the newest version's routes only; the first request for another version (a task
+    SDK older than this Airflow), or for another version's OpenAPI document, builds them all as Cadwyn
+    does before it is answered. The only change to Cadwyn (pinned with Airflow): tests/test_stack.py
+    checks that the API is then, version by version, the one Cadwyn builds."""
+    try:
+        from cadwyn import Cadwyn, HeadVersion, Version, VersionBundle
+        from cadwyn.route_generation import _DELETED_ROUTE_TAG
+        from cadwyn.routing import _RootCadwynAPIRouter
+    except ModuleNotFoundError:  # Airflow 2.11 has no Cadwyn
+        return
+    build, route, openapi = Cadwyn._cadwyn_initialize, _RootCadwynAPIRouter.__call__, Cadwyn.openapi_jsons
+
+    def initialize(app) -> None:
+        every = app.versions
+        newest = every.versions[0].value
+        if len(every.versions) == 1 or every.head_version.changes:
+            return build(app)
+        # The newest version alone, from the newest routes: not those that only older versions bring back
+        latest = app._latest_version_router
+        app._latest_version_router = copy.copy(latest)
+        app._latest_version_router.routes = [r for r in latest.routes
+                                             if _DELETED_ROUTE_TAG not in getattr(r, "tags", ())]
+        app.versions = VersionBundle(HeadVersion(), Version(newest), api_version_var=every.api_version_var)
+        try:
+            build(app)
+        finally:
+            app.versions, app._latest_version_router = every, latest
+
+        def build_every_version() -> None:  # Cadwyn's own build, in place of the newest version's
+            del app.router.build_every_version
+            built = app.router.versioned_routers[newest]
+            ids = {id(r) for r in built.routes}
+            app.router.routes = [r for r in app.router.routes if id(r) not in ids]
+            app.router.versioned_routers[newest] = type(built)(**app._kwargs_to_router)
+            build(app)
+
+        app.router.newest, app.router.build_every_version = newest, build_every_version
+
+    def build_for(router, version: str | None) -> None:
+        if version not in (None, getattr(router, "newest", None)) and hasattr(router, "build_every_version"):
+            router.build_every_version()
+
+    async def routed(router, scope, receive, send) -> None:
+        if scope["type"] != "lifespan":
+            build_for(router, router.api_version_var.get(None))
+        await route(router, scope, receive, send)
+
+    async def openapi_jsons(app, request):
+        build_for(app.router, request.query_params.get("version")
+                  or request.headers.get(app.router.api_version_parameter_name))
+        return await openapi(app, request)
+
+    Cadwyn._cadwyn_initialize, _RootCadwynAPIRouter.__call__, Cadwyn.openapi_jsons = \
+        initialize, routed, openapi_jsons
 
 
 POLL = 0.02  # s: how often a waking sleep asks SQLite whether the database changed

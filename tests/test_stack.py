@@ -17,6 +17,7 @@ import time
 import uuid
 from contextlib import closing
 from datetime import datetime
+from pathlib import Path
 
 import psutil
 import pytest
@@ -27,7 +28,7 @@ from bench import bench  # bench/bench.py
 from conftest import MAJOR, STACK_KINDS, free_port, fresh_stack
 from helpers import delete_runs, trigger, wait_for_dags, wait_until
 from stacks import processes, zygote
-from stacks.paths import REPO
+from stacks.paths import REPO, TEST_HOME
 from stacks.stack import Stack, StackError, dags_in, local_stack, macos_fork_safety
 
 # The kinds of stack: the session's (Airflow 3 or 2) and, on Airflow 3, the FAB auth manager's
@@ -331,6 +332,55 @@ def test_the_schedulers_task_workers_leave_the_zygotes_objects_frozen(monkeypatc
         assert gc.get_freeze_count() >= frozen_at_fork[-1], "the workers' fork unfroze the zygote's objects"
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.airflow3  # Airflow 3 in this process
+def test_airflow_imported_by_a_test_keeps_its_files_in_the_test_home():
+    """A test that imports Airflow here (the two above and below) leaves nothing in ~/airflow."""
+    from airflow import configuration
+
+    assert Path(configuration.AIRFLOW_HOME).resolve().is_relative_to(TEST_HOME), configuration.AIRFLOW_HOME
+
+
+@pytest.mark.airflow3  # Airflow 3's task execution API (Cadwyn), in this venv
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")  # svcs imports it, for Airflow
+def test_the_execution_api_builds_its_newest_version_first_and_every_version_as_cadwyn_does(monkeypatch):
+    """stacks/zygote.py's newest_version_first(): the API's first request builds the newest version's
+    routes only; the first request for an older version (by its header, or for its OpenAPI document)
+    builds every version. Then each version's OpenAPI document is the one Cadwyn builds in one go."""
+    import asyncio
+
+    import httpx
+    from airflow.api_fastapi.execution_api.app import create_task_execution_api_app
+    from cadwyn import Cadwyn
+    from cadwyn.routing import _RootCadwynAPIRouter
+
+    def get(app, path: str, **kwargs) -> httpx.Response:
+        async def call():
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
+                return await client.get(path, **kwargs)
+        return asyncio.run(call())
+
+    def documents(app) -> dict:
+        return {v: get(app, "/openapi.json", params={"version": v}).json() for v in app.router.versioned_routers}
+
+    def built(app) -> list[str]:
+        return [v for v, router in app.router.versioned_routers.items() if router.routes]
+
+    cadwyns = documents(create_task_execution_api_app())
+    newest, *older = cadwyns
+    assert len(older) >= 8 and all(d["paths"] for d in cadwyns.values())
+    for owner, name in [(Cadwyn, "_cadwyn_initialize"), (Cadwyn, "openapi_jsons"), (_RootCadwynAPIRouter, "__call__")]:
+        monkeypatch.setattr(owner, name, getattr(owner, name))  # put back after the test
+    zygote.newest_version_first()
+    for older_version_asked in ({"path": "/openapi.json", "params": {"version": older[-1]}},
+                                {"path": "/health", "headers": {"Airflow-API-Version": older[0]}}):
+        app = create_task_execution_api_app()
+        assert get(app, "/openapi.json", params={"version": newest}).json() == cadwyns[newest]
+        assert built(app) == [newest]
+        assert get(app, **older_version_asked).status_code == 200
+        assert built(app) == [newest, *older], older_version_asked
+    assert documents(app) == cadwyns
 
 
 # --- the kit's user, where it is in the database ----------------------------------------------------

@@ -20,7 +20,8 @@ SIGTERM (`make down`) it passes on to the components still running, and it exits
 them all: a component's CPU-seconds are added to the zygote's, and so to its starter's (`make test`
 counts them), only if the zygote outlives it. A component marked "wake_on_commit" (the scheduler) ends
 its idle sleep as soon as another process commits to the database (wake_on_commit()). The task
-execution API builds its newest version first (newest_version_first()).
+execution API builds its newest version first (newest_version_first()), and the dag-processor's
+in-process copy of it is built at its first call (in_process_api_at_first_call()).
 """
 from __future__ import annotations
 
@@ -38,11 +39,12 @@ import traceback
 import types
 
 # Imported before the forks: what more than one component needs (the models, the task SDK, the
-# executors' and the jobs' modules). The api-server's app is its own and is built in its fork.
+# executors' and the jobs' modules, the task execution API's). The api-server's app is its own and is
+# built in its fork.
 SHARED = ("airflow.models", "airflow.sdk", "airflow.serialization.serialized_objects",
           "airflow.jobs.scheduler_job_runner", "airflow.executors.local_executor",
           "airflow.dag_processing.manager", "airflow.jobs.triggerer_job_runner",
-          "airflow.sdk.execution_time.supervisor")
+          "airflow.sdk.execution_time.supervisor", "airflow.api_fastapi.execution_api.app")
 
 
 def prepare() -> None:
@@ -58,6 +60,7 @@ def prepare() -> None:
             if not name.startswith(exc.name or "?"):
                 raise
     newest_version_first()
+    in_process_api_at_first_call()
     from airflow import settings
 
     if getattr(settings, "engine", None) is not None:  # no pooled connection may be shared by the forks
@@ -144,6 +147,47 @@ def newest_version_first() -> None:
 
     Cadwyn._cadwyn_initialize, _RootCadwynAPIRouter.__call__, Cadwyn.openapi_jsons = \
         initialize, routed, openapi_jsons
+
+
+def in_process_api_at_first_call() -> None:
+    """The dag-processor answers what its DAG files' parsers ask of Airflow (a DAG file that reads a
+    Variable as it is parsed) with the task execution API in its own process (Airflow's
+    InProcessExecutionAPI). Its transport builds the API's app, with an event loop and a thread of its
+    own, as soon as the client is made, at the first parse: ~1.1 CPU-s and ~20 MB, for calls that the
+    kit's DAGs do not make. Here the transport builds it at its first request, and hands every request to
+    it (the triggerer, which makes its client at its first request already, gets the same). Airflow makes
+    one by this module's name in the function that needs it (tests/test_stack.py checks), so this one."""
+    try:
+        from airflow.api_fastapi.execution_api import app as execution_api
+    except ModuleNotFoundError:  # Airflow 2.11
+        return
+    import functools
+    import threading
+
+    import httpx
+
+    class AtFirstRequest(httpx.BaseTransport):
+        def __init__(self, build) -> None:
+            self.build, self.built, self.lock = build, None, threading.Lock()
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            with self.lock:
+                if self.built is None:
+                    self.built = self.build()
+            return self.built.handle_request(request)
+
+        def close(self) -> None:
+            if self.built is not None:
+                self.built.close()
+
+    airflows = execution_api.InProcessExecutionAPI
+
+    class InProcessExecutionAPI(airflows):
+        @functools.cached_property
+        def transport(self) -> httpx.BaseTransport:  # attrs computes Airflow's (a slot) in __getattr__
+            return AtFirstRequest(lambda: airflows.__getattr__(self, "transport"))
+
+    execution_api.InProcessExecutionAPI = InProcessExecutionAPI
 
 
 POLL = 0.02  # s: how often a waking sleep asks SQLite whether the database changed

@@ -383,6 +383,28 @@ def test_the_execution_api_builds_its_newest_version_first_and_every_version_as_
     assert documents(app) == cadwyns
 
 
+@pytest.mark.airflow3  # Airflow 3's in-process execution API, in this venv
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")  # svcs imports it, for Airflow
+def test_the_in_process_execution_api_is_built_at_its_first_request(monkeypatch):
+    """stacks/zygote.py's in_process_api_at_first_call(): the execution API that the dag-processor makes
+    for its parsers builds its app at the first request, not when a client is made, and answers it;
+    Airflow makes that API in the function that needs it, by the module's name."""
+    import httpx
+    from airflow.api_fastapi.execution_api import app as execution_api
+    from airflow.dag_processing import manager
+
+    maker = inspect.getsource(manager._make_execution_api)
+    assert "from airflow.api_fastapi.execution_api.app import InProcessExecutionAPI" in maker, maker
+    monkeypatch.setattr(execution_api, "InProcessExecutionAPI", execution_api.InProcessExecutionAPI)
+    built, create = [], execution_api.create_task_execution_api_app
+    monkeypatch.setattr(execution_api, "create_task_execution_api_app", lambda **kw: built.append(1) or create(**kw))
+    zygote.in_process_api_at_first_call()
+    with httpx.Client(transport=manager._make_execution_api().transport, base_url="http://in-process.invalid./") as api:
+        assert built == [], "the app was built before any request"
+        assert api.get("/health").json() == {"status": "healthy"} and built == [1]
+        assert api.get("/health").is_success and built == [1]
+
+
 # --- the kit's user, where it is in the database ----------------------------------------------------
 @pytest.mark.live
 @pytest.mark.parametrize("kind", ["fab_stack"] if MAJOR == "3" else ["stack"])

@@ -39,12 +39,17 @@ import traceback
 import types
 
 # Imported before the forks: what more than one component needs (the models, the task SDK, the
-# executors' and the jobs' modules, the task execution API's). The api-server's app is its own and is
-# built in its fork.
+# executors' and the jobs' modules, the task execution API's), and what every component imports as it
+# starts (the command's daemon option, the migrations check with alembic, requests, uvicorn, ...): one
+# copy of their pages instead of one per component. The api-server's app is its own, built in its fork.
 SHARED = ("airflow.models", "airflow.sdk", "airflow.serialization.serialized_objects",
           "airflow.jobs.scheduler_job_runner", "airflow.executors.local_executor",
           "airflow.dag_processing.manager", "airflow.jobs.triggerer_job_runner",
-          "airflow.sdk.execution_time.supervisor", "airflow.api_fastapi.execution_api.app")
+          "airflow.sdk.execution_time.supervisor", "airflow.api_fastapi.execution_api.app",
+          "airflow.cli.commands.daemon_utils", "airflow.utils.providers_configuration_loader",
+          "airflow.utils.memray_utils", "airflow.migrations.utils", "alembic.script", "alembic.runtime.migration",
+          "airflow.models.renderedtifields", "airflow.models.task_state_store", "airflow.models.dag_favorite",
+          "requests", "uvicorn", "sqlparse", "pydantic.v1", "fastapi.staticfiles")
 
 
 def prepare() -> None:

@@ -334,6 +334,15 @@ def test_the_schedulers_task_workers_leave_the_zygotes_objects_frozen(monkeypatc
         gc.unfreeze()
 
 
+@pytest.mark.airflow3  # Airflow 3's modules, in this venv
+def test_the_zygote_shares_modules_this_airflow_has():
+    """stacks/zygote.py imports SHARED before its forks and passes over a module this Airflow lacks (2.11
+    lacks Airflow 3's): on Airflow 3 each one is there, or its pages would be one copy per component again."""
+    import importlib.util
+
+    assert [name for name in zygote.SHARED if importlib.util.find_spec(name) is None] == []
+
+
 @pytest.mark.airflow3  # Airflow 3 in this process
 def test_airflow_imported_by_a_test_keeps_its_files_in_the_test_home():
     """A test that imports Airflow here (the two above and below) leaves nothing in ~/airflow."""

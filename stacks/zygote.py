@@ -137,7 +137,7 @@ def newest_version_first() -> None:
         app.router.newest, app.router.build_every_version = newest, build_every_version
 
     def build_for(router, version: str | None) -> None:
-        if version not in (None, getattr(router, "newest", None)) and hasattr(router, "build_every_version"):
+        if hasattr(router, "build_every_version") and version not in (None, router.newest):
             router.build_every_version()
 
     async def routed(router, scope, receive, send) -> None:
